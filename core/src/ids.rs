@@ -1,0 +1,279 @@
+//! Identifiers: instruments, our order ids, the venue's order ids, accounts.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use thiserror::Error;
+
+/// Why an identifier was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum IdError {
+    /// Empty text.
+    #[error("{kind} is empty")]
+    Empty {
+        /// Which identifier.
+        kind: &'static str,
+    },
+    /// Longer than the identifier allows.
+    #[error("{kind} {text:?} is longer than {max} characters")]
+    TooLong {
+        /// Which identifier.
+        kind: &'static str,
+        /// The text given.
+        text: String,
+        /// The limit.
+        max: usize,
+    },
+    /// A character the identifier does not allow.
+    #[error("{kind} {text:?} has the character {character:?}; allowed: {allowed}")]
+    BadCharacter {
+        /// Which identifier.
+        kind: &'static str,
+        /// The text given.
+        text: String,
+        /// The first offending character.
+        character: char,
+        /// A description of what is allowed.
+        allowed: &'static str,
+    },
+}
+
+const SYMBOL_MAX: usize = 31;
+
+/// An instrument's ticker, such as `AAPL`, `BRK.B`, `BTC/USD` or `EURUSD`.
+///
+/// Stored inline (32 bytes, `Copy`), so it is cheap on the hot path. Letters are normalised to
+/// upper case: `aapl` and `AAPL` are the same symbol.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Symbol {
+    len: u8,
+    bytes: [u8; SYMBOL_MAX],
+}
+
+impl Symbol {
+    /// Parses a ticker: 1 to 31 characters of `A-Z`, `0-9`, `.`, `-`, `_`, `/`, `:`; lower-case
+    /// letters are upper-cased.
+    ///
+    /// # Errors
+    /// [`IdError`] naming the ticker and the offending character or length.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        const ALLOWED: &str = "letters, digits, '.', '-', '_', '/', ':'";
+        if text.is_empty() {
+            return Err(IdError::Empty { kind: "symbol" });
+        }
+        if text.len() > SYMBOL_MAX {
+            return Err(IdError::TooLong {
+                kind: "symbol",
+                text: text.into(),
+                max: SYMBOL_MAX,
+            });
+        }
+        let mut bytes = [0u8; SYMBOL_MAX];
+        for (slot, character) in bytes.iter_mut().zip(text.chars()) {
+            if !(character.is_ascii_alphanumeric() || ".-_/:".contains(character)) {
+                return Err(IdError::BadCharacter {
+                    kind: "symbol",
+                    text: text.into(),
+                    character,
+                    allowed: ALLOWED,
+                });
+            }
+            // ASCII checked above, so the character is one byte.
+            *slot = character.to_ascii_uppercase() as u8;
+        }
+        let len = u8::try_from(text.len()).map_err(|_| IdError::TooLong {
+            kind: "symbol",
+            text: text.into(),
+            max: SYMBOL_MAX,
+        })?;
+        Ok(Self { len, bytes })
+    }
+
+    /// The ticker text.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // Only ASCII bytes are ever stored.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = IdError;
+    fn from_str(text: &str) -> Result<Self, IdError> {
+        Self::parse(text)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Symbol({})", self.as_str())
+    }
+}
+
+impl Serialize for Symbol {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Symbol {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Symbol::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+const CLIENT_ORDER_ID_MAX: usize = 48;
+
+/// Our id for an order, chosen before the order leaves the process and re-sent unchanged on every
+/// retry, so a venue's duplicate check makes retries harmless. At most 48 characters (Alpaca's
+/// limit) of `A-Z a-z 0-9 - _ . :`.
+///
+/// Shared, immutable text: cloning is a reference-count increment, so ids can ride along on every
+/// event and fill without allocating.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientOrderId(Arc<str>);
+
+impl Serialize for ClientOrderId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl ClientOrderId {
+    /// Parses an id received from outside (a broker report, an API call).
+    ///
+    /// # Errors
+    /// [`IdError`] when empty, longer than 48 characters, or with a character outside the set.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        if text.is_empty() {
+            return Err(IdError::Empty {
+                kind: "client order id",
+            });
+        }
+        if text.len() > CLIENT_ORDER_ID_MAX {
+            return Err(IdError::TooLong {
+                kind: "client order id",
+                text: text.into(),
+                max: CLIENT_ORDER_ID_MAX,
+            });
+        }
+        if let Some(character) = text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
+        {
+            return Err(IdError::BadCharacter {
+                kind: "client order id",
+                text: text.into(),
+                character,
+                allowed: "letters, digits, '-', '_', '.', ':'",
+            });
+        }
+        Ok(Self(Arc::from(text)))
+    }
+
+    /// The deterministic id of the `sequence`-th decision of `strategy` in run `run`:
+    /// `{strategy}-{run}-{sequence}`, where the strategy tag is cut to fit 48 characters. The same
+    /// three inputs always give the same id, which is what makes retries and restarts idempotent.
+    ///
+    /// # Errors
+    /// [`IdError`] when the strategy tag or the run id has a character outside the allowed set.
+    pub fn derive(strategy: &str, run: &str, sequence: u64) -> Result<Self, IdError> {
+        let suffix = format!("-{run}-{sequence}");
+        let room = CLIENT_ORDER_ID_MAX.saturating_sub(suffix.len()).max(1);
+        let tag: String = strategy.chars().take(room).collect();
+        Self::parse(&format!("{tag}{suffix}"))
+    }
+
+    /// The id text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl fmt::Debug for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientOrderId({})", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientOrderId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        ClientOrderId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The venue's id for an order (Alpaca's UUID, an MT5 ticket, the matching engine's sequence).
+/// A different type from [`ClientOrderId`] so the two can never be confused.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BrokerOrderId(String);
+
+impl BrokerOrderId {
+    /// Wraps the venue's id text as given.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The id text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BrokerOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+/// An account inside the matching engine (one per participant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub u32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_normalise_case_and_refuse_junk() {
+        assert_eq!(Symbol::parse("brk.b").unwrap().as_str(), "BRK.B");
+        assert_eq!(Symbol::parse("BTC/USD").unwrap().to_string(), "BTC/USD");
+        assert_eq!(Symbol::parse(""), Err(IdError::Empty { kind: "symbol" }));
+        assert!(matches!(
+            Symbol::parse("A B"),
+            Err(IdError::BadCharacter { character: ' ', .. })
+        ));
+        assert!(matches!(
+            Symbol::parse(&"X".repeat(32)),
+            Err(IdError::TooLong { .. })
+        ));
+        assert_eq!(Symbol::parse(&"X".repeat(31)).unwrap().as_str().len(), 31);
+    }
+
+    #[test]
+    fn client_order_ids_are_deterministic_and_short() {
+        let first = ClientOrderId::derive("sma_cross", "r7", 42).unwrap();
+        assert_eq!(first.as_str(), "sma_cross-r7-42");
+        assert_eq!(first, ClientOrderId::derive("sma_cross", "r7", 42).unwrap());
+        let long = ClientOrderId::derive(&"s".repeat(100), "run", u64::MAX).unwrap();
+        assert!(long.as_str().len() <= 48, "{long}");
+        assert!(ClientOrderId::derive("bad tag", "r", 1).is_err());
+    }
+}
