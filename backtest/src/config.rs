@@ -1,0 +1,23 @@
+//! What a backtest run is configured with.
+
+use airlock_brokers::matching::EngineConfig;
+use airlock_core::Money;
+
+use crate::check::BasicChecks;
+use crate::sizing::Sizing;
+
+/// Everything a backtest run needs besides its candles and its strategy.
+#[derive(Debug, Clone)]
+pub struct BacktestConfig {
+    /// Cash at the start.
+    pub initial_cash: Money,
+    /// Fill model, fees, slippage, participation cap.
+    pub engine: EngineConfig,
+    /// How targets become quantities.
+    pub sizing: Sizing,
+    /// The backtest's own pre-trade rules.
+    pub checks: BasicChecks,
+    /// Part of every client order id (`{strategy}-{run_id}-{sequence}`): letters, digits, `-`,
+    /// `_`, `.`, `:`.
+    pub run_id: String,
+}
