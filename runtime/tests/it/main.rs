@@ -1,0 +1,8 @@
+//! Integration tests of the `airlock` binary: one test binary for the crate.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly by design"
+)]
+
+mod cli;
