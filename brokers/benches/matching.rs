@@ -1,32 +1,56 @@
 //! Matching engine benchmark: `cargo bench -p airlock-brokers --bench matching`.
 //!
-//! A deterministic stream of 1,000,000 operations on one symbol from four accounts: 60% limit
-//! orders placed around the mid (most rest, some cross), 25% cancels of orders placed earlier
-//! (some have filled meanwhile and are refused, which is part of the work), 15% marketable orders
-//! (market orders and limits through the touch). Every operation also drains the event queue, as
-//! the backtest does. Requests are built before the clock starts.
+//! Two deterministic streams (SplitMix64, seed 42) of 1,000,000 operations each on one symbol
+//! from four accounts, every operation followed by draining the event queue, as the backtest does.
+//! Requests and cancel ids are built before the clock starts.
 //!
-//! Prints the median throughput of 7 untimed runs, the per-operation latency percentiles of 5
-//! timed runs (each operation timed with `Instant`, the measured timer overhead subtracted), and
-//! the cost of `on_candle` for a symbol with no working orders.
+//! **steady** (the headline figure, shaped like exchange-core's throughput test): the book is held
+//! near 1,000 working orders. 15% of operations are marketable: half market orders, half IOC limits
+//! 5 ticks through the mid, 1 to 10 units each. The other 85% add a GTC limit (1 to 10 units, 2
+//! ticks through to 37 ticks away from the mid, so a few cross) while the tracked set of working
+//! orders is below a threshold drawn uniformly from 900..1,100, and otherwise cancel a random
+//! member of that set. The generator replays the stream on its own engine (untimed) to know which
+//! orders are still working: every cancel hits a working order, usually a resting limit, sometimes
+//! the unfilled remainder of a market or IOC order that waits for a candle (no candles are fed).
+//!
+//! **stress** (the earlier stream, kept so nothing is hidden): 60% GTC limits around the mid as
+//! above, 25% cancels of random earlier limits (many filled meanwhile and are refused, which is
+//! part of the work), 15% marketable orders (market IOC, or GTC limits 5 ticks through the mid).
+//! Nothing holds the book's size: about 260,000 orders end up resting on 40 price levels, so
+//! nearly every operation misses the cache.
+//!
+//! For each stream: the operation mix; the median, minimum and maximum throughput of 7 untimed
+//! runs (each on a fresh engine); and the per-operation latency percentiles over 5 further runs,
+//! each operation (the call plus draining its events) timed with `Instant`, the median cost of an
+//! empty `Instant` pair subtracted. Finally the cost of `on_candle` for a symbol with no working
+//! orders. The machine's other load shows in the figures: compare medians, and re-run.
 #![expect(
     clippy::unwrap_used,
     clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
     reason = "benchmark binary: its inputs are fixed and valid, and a failure should stop the run"
 )]
 
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
 use airlock_brokers::matching::{EngineConfig, MatchingEngine};
 use airlock_core::{
-    AccountId, Candle, ClientOrderId, Money, OrderKind, OrderRequest, Price, Quantity, Side,
-    Symbol, TimeInForce, UnixNanos,
+    AccountId, BrokerEvent, Candle, ClientOrderId, Money, OrderKind, OrderRequest, Price, Quantity,
+    Side, Symbol, TimeInForce, UnixNanos,
 };
 
-/// Operations per run unless a count is given after `--` (`cargo bench … -- 100000`).
+/// Operations per stream unless a count is given after `--` (`cargo bench … -- 100000`). A word
+/// after `--` (`steady`, `stress`) runs only the streams whose name starts with it.
 const OPERATIONS: usize = 1_000_000;
 const ACCOUNTS: u32 = 4;
+/// Working orders the steady stream holds the book near.
+const TARGET_WORKING: u64 = 1_000;
+const THROUGHPUT_RUNS: usize = 7;
+const LATENCY_RUNS: usize = 5;
+const MID: i64 = 100_000_000_000;
+const TICK: i64 = 10_000_000;
 
 /// SplitMix64: a tiny deterministic generator (no dependency, same stream on every machine).
 struct Rng(u64);
@@ -43,6 +67,18 @@ impl Rng {
     fn below(&mut self, bound: u64) -> u64 {
         self.next() % bound
     }
+
+    fn side(&mut self) -> Side {
+        if self.below(2) == 0 {
+            Side::Buy
+        } else {
+            Side::Sell
+        }
+    }
+
+    fn units(&mut self) -> Quantity {
+        Quantity::from_units(i64::try_from(1 + self.below(10)).unwrap()).unwrap()
+    }
 }
 
 #[derive(Clone)]
@@ -51,11 +87,150 @@ enum Op {
     Cancel(AccountId, ClientOrderId),
 }
 
-fn operations(count: usize) -> Vec<Op> {
+/// How many operations of each kind a stream holds.
+#[derive(Default)]
+struct Mix {
+    limits: usize,
+    markets: usize,
+    ioc_limits: usize,
+    marketable_gtc: usize,
+    cancels: usize,
+}
+
+impl Mix {
+    fn count(&mut self, op: &Op) {
+        match op {
+            Op::Cancel(..) => self.cancels += 1,
+            Op::Submit(_, request) => match (request.kind(), request.time_in_force()) {
+                (OrderKind::Market, _) => self.markets += 1,
+                (_, TimeInForce::Ioc) => self.ioc_limits += 1,
+                (OrderKind::Limit { limit }, _) if through(request.side(), limit) => {
+                    self.marketable_gtc += 1;
+                }
+                _ => self.limits += 1,
+            },
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut text = format!(
+            "{} GTC limits around the mid, {} cancels, {} market IOC",
+            self.limits, self.cancels, self.markets
+        );
+        if self.ioc_limits > 0 {
+            text.push_str(&format!(", {} IOC limits through the mid", self.ioc_limits));
+        }
+        if self.marketable_gtc > 0 {
+            text.push_str(&format!(
+                ", {} GTC limits 5 ticks through the mid",
+                self.marketable_gtc
+            ));
+        }
+        text
+    }
+}
+
+/// True for the marketable limits of both streams (5 ticks through the mid).
+fn through(side: Side, limit: Price) -> bool {
+    match side {
+        Side::Buy => limit.raw() >= MID + 5 * TICK,
+        Side::Sell => limit.raw() <= MID - 5 * TICK,
+    }
+}
+
+fn symbol() -> Symbol {
+    Symbol::parse("AAPL").unwrap()
+}
+
+/// A GTC limit 2 ticks through to 37 ticks away from the mid: most rest, a few cross.
+fn resting_limit(rng: &mut Rng, id: ClientOrderId) -> OrderRequest {
+    let side = rng.side();
+    let units = rng.units();
+    let offset = i64::try_from(rng.below(40)).unwrap() - 2;
+    let limit = match side {
+        Side::Buy => MID - offset * TICK,
+        Side::Sell => MID + offset * TICK,
+    };
+    let kind = OrderKind::Limit {
+        limit: Price::from_raw(limit),
+    };
+    OrderRequest::new(id, symbol(), side, kind, units, TimeInForce::Gtc).unwrap()
+}
+
+/// A market order, or a limit 5 ticks through the mid with time in force `limit_tif`.
+fn marketable(rng: &mut Rng, id: ClientOrderId, limit_tif: TimeInForce) -> OrderRequest {
+    let side = rng.side();
+    let units = rng.units();
+    let (kind, time_in_force) = if rng.below(2) == 0 {
+        (OrderKind::Market, TimeInForce::Ioc)
+    } else {
+        let limit = match side {
+            Side::Buy => MID + 5 * TICK,
+            Side::Sell => MID - 5 * TICK,
+        };
+        let kind = OrderKind::Limit {
+            limit: Price::from_raw(limit),
+        };
+        (kind, limit_tif)
+    };
+    OrderRequest::new(id, symbol(), side, kind, units, time_in_force).unwrap()
+}
+
+/// The steady stream: the book held near [`TARGET_WORKING`] working orders (see the top).
+fn steady(count: usize) -> Vec<Op> {
     let mut rng = Rng(42);
-    let symbol = Symbol::parse("AAPL").unwrap();
-    let mid: i64 = 100_000_000_000;
-    let tick: i64 = 10_000_000;
+    let mut shadow = fresh_engine();
+    let now = UnixNanos::new(1);
+    let mut events = Vec::new();
+    // Working orders of the shadow engine, with each one's place in `working`.
+    let mut working: Vec<(AccountId, ClientOrderId)> = Vec::new();
+    let mut places: HashMap<ClientOrderId, usize> = HashMap::new();
+    let mut ops = Vec::with_capacity(count);
+    for sequence in 0..count {
+        let roll = rng.below(100);
+        let account = AccountId(u32::try_from(rng.below(u64::from(ACCOUNTS))).unwrap());
+        let threshold = TARGET_WORKING - 100 + rng.below(200);
+        let op = if roll < 15 {
+            let id = ClientOrderId::parse(&format!("o{sequence}")).unwrap();
+            Op::Submit(account, marketable(&mut rng, id, TimeInForce::Ioc))
+        } else if (working.len() as u64) < threshold {
+            let id = ClientOrderId::parse(&format!("o{sequence}")).unwrap();
+            Op::Submit(account, resting_limit(&mut rng, id))
+        } else {
+            let pick = usize::try_from(rng.below(working.len() as u64)).unwrap();
+            let (owner, id) = working.get(pick).cloned().unwrap();
+            Op::Cancel(owner, id)
+        };
+        apply(&mut shadow, op.clone(), now);
+        if let Op::Submit(account, request) = &op {
+            let id = request.client_order_id();
+            if shadow
+                .order(*account, id)
+                .is_some_and(|order| !order.status().is_terminal())
+            {
+                places.insert(id.clone(), working.len());
+                working.push((*account, id.clone()));
+            }
+        }
+        shadow.take_events(&mut events);
+        for (_, event) in events.drain(..) {
+            if event.status.is_terminal()
+                && let Some(place) = places.remove(&event.client_order_id)
+            {
+                working.swap_remove(place);
+                if let Some((_, moved)) = working.get(place) {
+                    places.insert(moved.clone(), place);
+                }
+            }
+        }
+        ops.push(op);
+    }
+    ops
+}
+
+/// The stress stream: the earlier generator, whose book grows without bound (see the top).
+fn stress(count: usize) -> Vec<Op> {
+    let mut rng = Rng(42);
     let mut placed: Vec<(AccountId, ClientOrderId)> = Vec::new();
     let mut ops = Vec::with_capacity(count);
     for sequence in 0..count {
@@ -67,51 +242,13 @@ fn operations(count: usize) -> Vec<Op> {
             ops.push(Op::Cancel(owner, id));
             continue;
         }
-        let side = if rng.below(2) == 0 {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
         let id = ClientOrderId::parse(&format!("o{sequence}")).unwrap();
-        let units = i64::try_from(1 + rng.below(10)).unwrap();
-        let kind = if roll < 85 {
-            // Around the mid: buys at or below mid + 2 ticks, sells at or above mid - 2 ticks, so
-            // most rest and a few cross.
-            let offset = i64::try_from(rng.below(40)).unwrap() - 2;
-            let limit = match side {
-                Side::Buy => mid - offset * tick,
-                Side::Sell => mid + offset * tick,
-            };
+        let request = if roll < 85 {
             placed.push((account, id.clone()));
-            OrderKind::Limit {
-                limit: Price::from_raw(limit),
-            }
-        } else if rng.below(2) == 0 {
-            OrderKind::Market
+            resting_limit(&mut rng, id)
         } else {
-            let through = 5 * tick;
-            let limit = match side {
-                Side::Buy => mid + through,
-                Side::Sell => mid - through,
-            };
-            OrderKind::Limit {
-                limit: Price::from_raw(limit),
-            }
+            marketable(&mut rng, id, TimeInForce::Gtc)
         };
-        let time_in_force = if matches!(kind, OrderKind::Market) {
-            TimeInForce::Ioc
-        } else {
-            TimeInForce::Gtc
-        };
-        let request = OrderRequest::new(
-            id,
-            symbol,
-            side,
-            kind,
-            Quantity::from_units(units).unwrap(),
-            time_in_force,
-        )
-        .unwrap();
         ops.push(Op::Submit(account, request));
     }
     ops
@@ -122,7 +259,7 @@ fn fresh_engine() -> MatchingEngine {
     for _ in 0..ACCOUNTS {
         engine.open_account(Money::from_units(1_000_000_000));
     }
-    engine.slot(Symbol::parse("AAPL").unwrap());
+    engine.slot(symbol());
     engine
 }
 
@@ -144,26 +281,31 @@ fn percentile(sorted: &[u64], fraction: f64) -> u64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-fn main() {
-    let count = std::env::args()
-        .skip(1)
-        .find_map(|arg| arg.parse::<usize>().ok())
-        .unwrap_or(OPERATIONS);
-    let ops = operations(count);
-    let cancels = ops.iter().filter(|op| matches!(op, Op::Cancel(..))).count();
-    println!(
-        "matching engine: {} operations on one symbol, {ACCOUNTS} accounts ({} submits, {cancels} cancels)",
-        ops.len(),
-        ops.len() - cancels
-    );
-    let now = UnixNanos::new(1);
-    let mut events = Vec::with_capacity(1024);
+/// The median cost of a back-to-back `Instant` pair, in nanoseconds.
+fn timer_overhead() -> u64 {
+    let mut overheads: Vec<u64> = (0..1_000_000)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(());
+            u64::try_from(start.elapsed().as_nanos()).unwrap()
+        })
+        .collect();
+    overheads.sort_unstable();
+    overheads[overheads.len() / 2]
+}
 
-    // Throughput: no per-operation timer.
+/// Runs one stream: throughput without timers, then latency with a timer around every operation.
+fn measure(name: &str, ops: &[Op], overhead: u64) {
+    let mut mix = Mix::default();
+    ops.iter().for_each(|op| mix.count(op));
+    println!("{name}: {} operations: {}", ops.len(), mix.describe());
+    let now = UnixNanos::new(1);
+    let mut events: Vec<(AccountId, BrokerEvent)> = Vec::with_capacity(1024);
+
     let mut rates = Vec::new();
     let mut summary = (0usize, 0usize, 0usize);
-    for _ in 0..7 {
-        let batch = ops.clone();
+    for _ in 0..THROUGHPUT_RUNS {
+        let batch = ops.to_vec();
         let mut engine = fresh_engine();
         let mut accepted = 0usize;
         let mut produced = 0usize;
@@ -176,13 +318,15 @@ fn main() {
         }
         let elapsed = start.elapsed().as_secs_f64();
         rates.push(ops.len() as f64 / elapsed);
-        let resting = engine.open_orders(AccountId(0)).len();
-        summary = (accepted, produced, resting);
+        let working = (0..ACCOUNTS)
+            .map(|account| engine.open_orders(AccountId(account)).len())
+            .sum();
+        summary = (accepted, produced, working);
         drop(black_box(engine));
     }
-    let (accepted, produced, resting) = summary;
+    let (accepted, produced, working) = summary;
     println!(
-        "  per run: {accepted} operations succeeded, {produced} events, {resting} orders of account 0 still resting"
+        "  per run: {accepted} operations succeeded, {produced} events, {working} orders working at the end"
     );
     println!(
         "  throughput: median {:.2} million ops/s over {} runs (min {:.2}, max {:.2})",
@@ -192,21 +336,9 @@ fn main() {
         rates.iter().copied().fold(0.0, f64::max) / 1e6,
     );
 
-    // Timer overhead: the median of back-to-back Instant pairs.
-    let mut overheads: Vec<u64> = (0..1_000_000)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(());
-            u64::try_from(start.elapsed().as_nanos()).unwrap()
-        })
-        .collect();
-    overheads.sort_unstable();
-    let overhead = overheads[overheads.len() / 2];
-
-    // Latency: every operation timed (submit or cancel plus draining its events).
-    let mut latencies = Vec::with_capacity(count * 5);
-    for _ in 0..5 {
-        let batch = ops.clone();
+    let mut latencies = Vec::with_capacity(ops.len() * LATENCY_RUNS);
+    for _ in 0..LATENCY_RUNS {
+        let batch = ops.to_vec();
         let mut engine = fresh_engine();
         for op in batch {
             let start = Instant::now();
@@ -226,11 +358,45 @@ fn main() {
         percentile(&latencies, 0.999),
         latencies.last().copied().unwrap_or(0),
     );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = args
+        .iter()
+        .find_map(|arg| arg.parse::<usize>().ok())
+        .unwrap_or(OPERATIONS);
+    let only: Vec<&String> = args
+        .iter()
+        .filter(|arg| arg.starts_with(|c: char| c.is_ascii_lowercase()) && *arg != "--bench")
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|word| name.starts_with(*word));
+    println!(
+        "matching engine: one symbol, {ACCOUNTS} accounts, events drained after every operation"
+    );
+    let overhead = timer_overhead();
+    if wanted("steady") {
+        measure(
+            "steady (book held near 1,000 working orders)",
+            &steady(count),
+            overhead,
+        );
+    }
+    if wanted("stress") {
+        measure(
+            "stress (unbounded book, ~260,000 resting orders by the end)",
+            &stress(count),
+            overhead,
+        );
+    }
+    if !only.is_empty() {
+        return;
+    }
 
     // on_candle with no working orders: the backtest's hot path for most bars.
     let mut engine = fresh_engine();
-    let slot = engine.slot(Symbol::parse("AAPL").unwrap());
-    let price = Price::from_raw(100_000_000_000);
+    let slot = engine.slot(symbol());
+    let price = Price::from_raw(MID);
     let candle = Candle::new(UnixNanos::new(0), price, price, price, price, Quantity::ONE).unwrap();
     let candles = 50_000_000u32;
     let mut per_candle = Vec::new();
@@ -242,7 +408,7 @@ fn main() {
         per_candle.push(start.elapsed().as_secs_f64() * 1e9 / f64::from(candles));
     }
     println!(
-        "  on_candle with no working orders: median {:.2} ns/candle over 5 runs of {candles}",
+        "on_candle with no working orders: median {:.2} ns/candle over 5 runs of {candles}",
         median(&mut per_candle)
     );
 }
