@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use airlock::data::{Adjust, CsvOptions, parse_csv};
+use airlock::data::{Adjust, CsvOptions, parse_csv, read_csv};
 use airlock_core::UnixNanos;
 
 const ROWS: usize = 300_000;
@@ -105,7 +105,29 @@ fn main() {
         "synthetic plain layout: {rows} rows, {:.1} MB",
         plain.len() as f64 / 1e6
     );
-    report("parse 300k one-minute rows", time, rows, plain.len());
+    report(
+        "parse 300k one-minute rows (in memory)",
+        time,
+        rows,
+        plain.len(),
+    );
+
+    // The same bytes from a file, as `airlock backtest` reads them: streamed, and parsed in two
+    // halves on two cores when there are two.
+    let dir = tempfile::tempdir().ok();
+    let file = dir.as_ref().map(|dir| dir.path().join("SYN.csv"));
+    if let Some(file) = file.filter(|file| std::fs::write(file, &plain).is_ok()) {
+        let time = median(|| {
+            let read = read_csv(black_box(&file), &options);
+            rows = read.map_or(0, |file| file.candles.len());
+        });
+        report(
+            "read_csv of the same file (streamed, split)",
+            time,
+            rows,
+            plain.len(),
+        );
+    }
 
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/data/DA-AAPL-T-2021-04-21.csv.gz");

@@ -751,3 +751,121 @@ fn full_adjustment_tracks_alpha_vantages_adjusted_close() {
         }
     }
 }
+
+/// A plain minute file of `rows` rows (about 70 bytes each), ending with `ending`.
+fn minute_file(rows: usize, ending: &str) -> String {
+    let mut text = format!("timestamp,open,high,low,close,volume{ending}");
+    let start = 1_640_995_200_u64; // 2022-01-01 00:00:00 UTC
+    for row in 0..rows {
+        let seconds = start + row as u64 * 60;
+        let ts = UnixNanos::new(seconds * 1_000_000_000);
+        let cents = 4_000_000 + (row * 7_919) % 100_000;
+        text.push_str(&format!(
+            "{},{}.{:02},{}.{:02},{}.{:02},{}.{:02},{}.{:04}{ending}",
+            ts,
+            cents / 100,
+            cents % 100,
+            (cents + 250) / 100,
+            (cents + 250) % 100,
+            (cents - 175) / 100,
+            (cents - 175) % 100,
+            (cents + 25) / 100,
+            (cents + 25) % 100,
+            row % 9_999,
+            row % 10_000,
+        ));
+    }
+    text
+}
+
+/// `read_csv` (streamed, and split in two halves past 4 MiB) and `parse_csv` (the whole text in
+/// memory) must agree exactly: same candles, or the same error.
+fn read_and_parse_agree(dir: &Path, name: &str, text: &str) -> String {
+    let path = write(dir, name, text);
+    let streamed = read_csv(&path, &CsvOptions::default());
+    let whole = parse_csv(
+        &path.display().to_string(),
+        text.as_bytes(),
+        &CsvOptions::default(),
+    );
+    match (streamed, whole) {
+        (Ok(file), Ok((layout, candles))) => {
+            assert_eq!(file.layout, layout);
+            assert_eq!(file.candles, candles);
+            format!("{} rows", candles.len())
+        }
+        (Err(streamed), Err(whole)) => {
+            assert_eq!(streamed.to_string(), whole.to_string());
+            streamed.to_string()
+        }
+        (streamed, whole) => panic!("read_csv {streamed:?} but parse_csv {whole:?}"),
+    }
+}
+
+#[test]
+fn large_files_read_in_pieces_and_halves_give_exactly_the_whole_text_result() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20,000 rows (~1.4 MB) are streamed in several buffers; 90,000 rows (~6.4 MB) are also
+    // parsed in two halves.
+    for rows in [20_000, 90_000] {
+        for ending in ["\n", "\r\n"] {
+            let text = minute_file(rows, ending);
+            assert!(text.len() > 1 << 20);
+            assert_eq!(
+                read_and_parse_agree(dir.path(), "BIG.csv", &text),
+                format!("{rows} rows")
+            );
+            // No final line feed, and trailing blank lines.
+            let trimmed = text.trim_end();
+            assert_eq!(
+                read_and_parse_agree(dir.path(), "BIG.csv", trimmed),
+                format!("{rows} rows")
+            );
+            let padded = format!("{text}\n\n  \n");
+            assert_eq!(
+                read_and_parse_agree(dir.path(), "BIG.csv", &padded),
+                format!("{rows} rows")
+            );
+        }
+    }
+}
+
+#[test]
+fn errors_anywhere_in_a_large_file_name_the_same_line_as_the_whole_text_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = minute_file(90_000, "\n");
+    let lines: Vec<&str> = text.lines().collect();
+    let with_line = |line: usize, replacement: &str| {
+        let mut changed = lines.clone();
+        changed[line - 1] = replacement;
+        changed.join("\n") + "\n"
+    };
+    // A bad number early, in the middle and near the end (lines are 1-based, the header is 1).
+    for line in [3, 45_000, 45_001, 45_002, 89_990] {
+        let bad = lines[line - 1].replacen(",", ",x", 1);
+        let error = read_and_parse_agree(dir.path(), "BIG.csv", &with_line(line, &bad));
+        assert!(error.contains(&format!("BIG.csv:{line}:")), "{error}");
+    }
+    // A row repeated across the middle: out of order wherever the halves are cut.
+    for line in [44_990, 45_000, 45_010] {
+        let repeated = lines[line - 3];
+        let error = read_and_parse_agree(dir.path(), "BIG.csv", &with_line(line, repeated));
+        assert!(error.contains(&format!("BIG.csv:{line}:")), "{error}");
+        assert!(error.contains("duplicate timestamp") || error.contains("earlier than"));
+    }
+    // A blank line in the first half, data after it.
+    let error = read_and_parse_agree(dir.path(), "BIG.csv", &with_line(30_000, ""));
+    assert!(error.contains("BIG.csv:30000:"), "{error}");
+    assert!(error.contains("blank line between rows"), "{error}");
+    // The same file gzip-compressed streams through the decoder with the same result.
+    let path = dir.path().join("BIG.csv.gz");
+    std::fs::write(&path, gzip(text.as_bytes())).unwrap();
+    let file = read_csv(&path, &CsvOptions::default()).unwrap();
+    assert_eq!(file.candles.len(), 90_000);
+    assert_eq!(
+        file.candles,
+        parse_csv("BIG.csv", text.as_bytes(), &CsvOptions::default())
+            .unwrap()
+            .1
+    );
+}
