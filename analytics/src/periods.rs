@@ -34,8 +34,7 @@ pub fn periods_per_year(timestamps: &[UnixNanos]) -> f64 {
     if spacings.is_empty() {
         return 252.0;
     }
-    spacings.sort_unstable();
-    let spacing = median_sorted_u64(&spacings);
+    let spacing = median_u64(&mut spacings);
     if spacing <= 0.0 {
         return 252.0;
     }
@@ -89,26 +88,26 @@ fn bars_per_day(timestamps: &[UnixNanos]) -> f64 {
             }
         }
     }
-    counts.sort_unstable();
-    median_sorted_u64(&counts).max(1.0)
+    median_u64(&mut counts).max(1.0)
 }
 
-/// Median of a sorted, non-empty slice (mean of the two middle values for an even length).
+/// Median of a non-empty slice (mean of the two middle values for an even length), found by
+/// selection in linear time; reorders the slice.
 #[expect(
     clippy::cast_precision_loss,
     reason = "spacings and counts are far below 2^53 in practice; statistics tolerate rounding"
 )]
-fn median_sorted_u64(sorted: &[u64]) -> f64 {
-    let middle = sorted.len() / 2;
-    match (
-        sorted.get(middle),
-        middle.checked_sub(1).and_then(|i| sorted.get(i)),
-    ) {
-        (Some(&upper), Some(&lower)) if sorted.len().is_multiple_of(2) => {
-            (lower as f64 + upper as f64) / 2.0
-        }
-        (Some(&upper), _) => upper as f64,
-        _ => 0.0,
+fn median_u64(values: &mut [u64]) -> f64 {
+    let (length, middle) = (values.len(), values.len() / 2);
+    if length == 0 {
+        return 0.0;
+    }
+    let (below, &mut upper, _) = values.select_nth_unstable(middle);
+    if middle > 0 && length.is_multiple_of(2) {
+        let lower = below.iter().copied().max().unwrap_or(upper);
+        (lower as f64 + upper as f64) / 2.0
+    } else {
+        upper as f64
     }
 }
 
