@@ -154,6 +154,94 @@ pub struct Transition {
     pub event: OrderEvent,
 }
 
+/// Stands in for the unused inline places of a [`History`]; never shown.
+const PLACEHOLDER: Transition = Transition {
+    at: UnixNanos::new(0),
+    status: OrderStatus::New,
+    event: OrderEvent::Accept,
+};
+
+/// How many transitions an order keeps without a heap allocation: most orders see exactly two
+/// (accept, then a fill or a cancel).
+const INLINE: usize = 2;
+
+/// An order's transitions, oldest first: the first [`INLINE`] stored in place, longer histories
+/// on the heap. Creating and finishing a typical order therefore allocates nothing. Serialises as
+/// a plain sequence.
+#[derive(Debug, Clone)]
+enum History {
+    Inline {
+        items: [Transition; INLINE],
+        len: u8,
+    },
+    Heap(Vec<Transition>),
+}
+
+impl History {
+    const fn new() -> Self {
+        History::Inline {
+            items: [PLACEHOLDER; INLINE],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, transition: Transition) {
+        match self {
+            History::Inline { items, len } => {
+                if let Some(place) = items.get_mut(usize::from(*len)) {
+                    *place = transition;
+                    *len += 1;
+                } else {
+                    let mut spilled = Vec::with_capacity(2 * INLINE + 2);
+                    spilled.extend(
+                        items
+                            .iter_mut()
+                            .map(|item| std::mem::replace(item, PLACEHOLDER)),
+                    );
+                    spilled.push(transition);
+                    *self = History::Heap(spilled);
+                }
+            }
+            History::Heap(spilled) => spilled.push(transition),
+        }
+    }
+
+    fn as_slice(&self) -> &[Transition] {
+        match self {
+            History::Inline { items, len } => items.get(..usize::from(*len)).unwrap_or_default(),
+            History::Heap(spilled) => spilled,
+        }
+    }
+}
+
+impl PartialEq for History {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for History {}
+
+impl Serialize for History {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.as_slice())
+    }
+}
+
+impl<'de> Deserialize<'de> for History {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let transitions = Vec::<Transition>::deserialize(deserializer)?;
+        if transitions.len() > INLINE {
+            return Ok(History::Heap(transitions));
+        }
+        let mut history = History::new();
+        transitions
+            .into_iter()
+            .for_each(|transition| history.push(transition));
+        Ok(history)
+    }
+}
+
 /// An order and its full history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
@@ -163,7 +251,7 @@ pub struct Order {
     filled: Quantity,
     filled_notional: Money,
     created_at: UnixNanos,
-    history: Vec<Transition>,
+    history: History,
 }
 
 impl Order {
@@ -177,7 +265,7 @@ impl Order {
             filled: Quantity::ZERO,
             filled_notional: Money::ZERO,
             created_at,
-            history: Vec::new(),
+            history: History::new(),
         }
     }
 
@@ -275,7 +363,7 @@ impl Order {
     }
     /// Every transition, oldest first.
     pub fn history(&self) -> &[Transition] {
-        &self.history
+        self.history.as_slice()
     }
 }
 
@@ -372,6 +460,26 @@ mod tests {
             error: order in state expired cannot take event fill"#]]
         .assert_eq(&trace);
         assert_eq!(order.leaves(), Quantity::from_units(2).unwrap());
+    }
+
+    #[test]
+    fn history_spills_past_two_transitions_and_serialises_as_a_sequence() {
+        let mut short = order(10);
+        short.apply(OrderEvent::Accept, UnixNanos::new(1)).unwrap();
+        let mut long = short.clone();
+        for units in [1, 2, 3] {
+            long.apply(fill(units), UnixNanos::new(2)).unwrap();
+        }
+        assert_eq!(short.history().len(), 1);
+        assert_eq!(long.history().len(), 4);
+        assert_eq!(long.history()[0], short.history()[0]);
+        for original in [short, long] {
+            let json = serde_json::to_string(&original).unwrap();
+            assert!(json.contains(r#""history":[{"#), "{json}");
+            let back: Order = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, original);
+            assert_eq!(back.history(), original.history());
+        }
     }
 
     #[test]
