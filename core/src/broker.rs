@@ -4,6 +4,7 @@
 //! account brokers (Alpaca, MetaTrader 5) for paper and live. A runtime of mode `M` accepts only
 //! a `Broker<M>`, so a paper runtime cannot be handed a live broker.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use futures_core::Stream;
@@ -118,8 +119,9 @@ pub struct BrokerEvent {
     pub status: OrderStatus,
     /// The execution, for fill events.
     pub fill: Option<Fill>,
-    /// The broker's reason, for rejections, cancellations and expiries.
-    pub reason: Option<String>,
+    /// The broker's reason, for rejections, cancellations and expiries. Usually a fixed text
+    /// (borrowed, so queuing an event allocates nothing); owned when built from a message.
+    pub reason: Option<Cow<'static, str>>,
     /// When it happened.
     pub at: UnixNanos,
 }

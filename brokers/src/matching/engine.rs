@@ -6,6 +6,7 @@ use airlock_core::{
     ReplaceRequest, Side, Symbol, UnixNanos,
 };
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 use super::book::{Book, Entry};
 use super::config::EngineConfig;
@@ -36,6 +37,8 @@ pub struct MatchingEngine {
     config: EngineConfig,
     effective: EngineConfig,
     slots: FxHashMap<Symbol, usize>,
+    /// The slot [`MatchingEngine::slot`] returned last: checked before hashing the symbol.
+    recent: usize,
     books: Vec<Book>,
     ledger: Ledger,
 }
@@ -49,6 +52,7 @@ impl MatchingEngine {
             config,
             effective,
             slots: FxHashMap::default(),
+            recent: 0,
             books: Vec::new(),
             ledger: Ledger {
                 orders: Slab::new(),
@@ -78,7 +82,11 @@ impl MatchingEngine {
 
     /// The slot of `symbol`, registering the symbol (with an empty book) on first use.
     pub fn slot(&mut self, symbol: Symbol) -> SymbolSlot {
+        if self.ledger.symbols.get(self.recent) == Some(&symbol) {
+            return SymbolSlot(self.recent);
+        }
         if let Some(&index) = self.slots.get(&symbol) {
+            self.recent = index;
             return SymbolSlot(index);
         }
         let index = self.books.len();
@@ -86,6 +94,7 @@ impl MatchingEngine {
         self.ledger.symbols.push(symbol);
         self.ledger.working.push(0);
         self.slots.insert(symbol, index);
+        self.recent = index;
         SymbolSlot(index)
     }
 
@@ -167,7 +176,7 @@ impl MatchingEngine {
         self.ledger.emit(
             index,
             status,
-            refusal.as_ref().map(ToString::to_string),
+            refusal.as_ref().map(|error| Cow::Owned(error.to_string())),
             now,
         );
         if let Some(error) = refusal {
@@ -311,7 +320,7 @@ impl MatchingEngine {
         let status = slot.order.apply(OrderEvent::Amend { quantity }, now)?;
         slot.kind = kind;
         self.ledger
-            .emit(index, status, Some("replaced".to_owned()), now);
+            .emit(index, status, Some(Cow::Borrowed("replaced")), now);
         if loses_priority {
             self.enqueue(index);
             if let Some(book) = self.books.get_mut(book_index) {
