@@ -7,8 +7,9 @@ use airlock_core::{
     TimeInForce, UnixNanos,
 };
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -65,20 +66,79 @@ pub(super) fn is_working(orders: &Slab<OrderSlot>, entry: QueueEntry) -> bool {
 
 /// An account's client order ids, keyed by a 32-bit hash of the text so that lookups touch no
 /// string unless the hash matches; a hit is confirmed against the order's own id. Two ids with the
-/// same hash are kept, text and all, in `collided` (about one in 4,000 ids of an account with a
-/// million orders). Every id ever used stays here: reuse is refused, and finished orders can
-/// still be looked up. Entries are 8 bytes so the table stays small enough to be cache-friendly.
+/// same key are kept, text and all, in `collided`. Every id ever used stays here: reuse is
+/// refused, and finished orders can still be looked up.
+///
+/// The table only grows, so it soon outgrows the caches; what keeps it fast is locality. Ids that
+/// end in a decimal number (core's `{strategy}-{run}-{sequence}`, and most venues' counters) get
+/// the hash of everything before the number plus the number itself, so consecutive ids of a run
+/// get consecutive keys, and [`SequentialKeys`] puts consecutive keys in neighbouring buckets: a
+/// new id lands next to the previous one, and the recent orders that cancels usually name share a
+/// few cache lines. Other ids are hashed as a whole and scatter as in any hash table.
 #[derive(Debug, Clone, Default)]
 pub(super) struct IdIndex {
-    by_hash: FxHashMap<u32, u32>,
+    by_hash: HashMap<u32, u32, SequentialKeys>,
     collided: FxHashMap<ClientOrderId, u32>,
 }
 
+/// Hashing for [`IdIndex`] keys, which are hashes already: the key itself in the low bits (they
+/// choose the bucket, so neighbouring keys share cache lines) and a multiplicative mix of it in
+/// the top seven bits (the tag the table filters candidates with).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct SequentialKeys;
+
+impl BuildHasher for SequentialKeys {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+/// See [`SequentialKeys`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for `u32` keys; a plain multiplicative hash keeps it correct for anything.
+        for byte in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+        }
+    }
+
+    fn write_u32(&mut self, key: u32) {
+        let key = u64::from(key);
+        let tag = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xFE00_0000_0000_0000;
+        self.0 = key | tag;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 impl IdIndex {
+    /// The table key of an id: for an id ending in digits, the hash of the rest (and of the
+    /// number of digits, so `o01` and `o1` differ) plus the number; otherwise the hash of the text.
     pub(super) fn hash(id: &ClientOrderId) -> u32 {
-        let wide = FxBuildHasher.hash_one(id.as_str());
+        let text = id.as_str().as_bytes();
+        let digits = text
+            .iter()
+            .rev()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        let (prefix, number) = text.split_at(text.len().saturating_sub(digits));
+        let number = number.iter().fold(0u32, |value, digit| {
+            value
+                .wrapping_mul(10)
+                .wrapping_add(u32::from(digit.wrapping_sub(b'0')))
+        });
+        let wide = FxBuildHasher.hash_one((prefix, digits));
         let folded = (wide ^ (wide >> 32)) & u64::from(u32::MAX);
-        u32::try_from(folded).unwrap_or_default()
+        u32::try_from(folded)
+            .unwrap_or_default()
+            .wrapping_add(number)
     }
 
     /// The index of the order with this id, if the account used it.
@@ -374,6 +434,7 @@ mod tests {
         ClientOrderId, Money, OrderKind, OrderRequest, Quantity, Side, Symbol, TimeInForce,
         UnixNanos,
     };
+    use std::hash::BuildHasher;
 
     #[test]
     fn colliding_hashes_keep_both_ids_and_still_refuse_duplicates() {
@@ -403,6 +464,71 @@ mod tests {
             "a duplicate in the collision map"
         );
         assert_eq!(index.get(&id("c"), orders), None);
+    }
+
+    #[test]
+    fn consecutive_ids_get_consecutive_keys_and_leading_zeros_count() {
+        let key = |text: &str| IdIndex::hash(&ClientOrderId::parse(text).unwrap());
+        let base = key("sma_cross-r7-1000");
+        for step in 1..100u32 {
+            assert_eq!(
+                key(&format!("sma_cross-r7-{}", 1000 + step)),
+                base.wrapping_add(step)
+            );
+        }
+        assert_ne!(key("o01"), key("o1"));
+        assert_ne!(key("a-1"), key("b-1"));
+        assert_ne!(key("alpha"), key("beta"));
+        // Neighbouring keys land in neighbouring buckets; the tag bits still vary.
+        let bucket = |key: u32| super::SequentialKeys.hash_one(key);
+        assert_eq!(
+            bucket(base.wrapping_add(1)) & 0xFFFF_FFFF,
+            u64::from(base.wrapping_add(1))
+        );
+        assert!(
+            (0..64u32)
+                .map(|step| bucket(base.wrapping_add(step)) >> 57)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 16
+        );
+    }
+
+    #[test]
+    fn many_sequential_ids_are_claimed_once_and_found() {
+        let mut engine = MatchingEngine::new(EngineConfig::default());
+        let account = engine.open_account(Money::ZERO);
+        let limit = OrderKind::Limit {
+            limit: "1".parse().unwrap(),
+        };
+        for sequence in 0..5_000 {
+            let request = OrderRequest::new(
+                ClientOrderId::parse(&format!("s-r-{sequence}")).unwrap(),
+                Symbol::parse("AAPL").unwrap(),
+                Side::Buy,
+                limit,
+                Quantity::ONE,
+                TimeInForce::Gtc,
+            )
+            .unwrap();
+            engine
+                .submit(account, request.clone(), UnixNanos::new(0))
+                .unwrap();
+            assert!(engine.submit(account, request, UnixNanos::new(0)).is_err());
+        }
+        for sequence in (0..5_000).step_by(7) {
+            let id = ClientOrderId::parse(&format!("s-r-{sequence}")).unwrap();
+            assert_eq!(
+                engine
+                    .order(account, &id)
+                    .unwrap()
+                    .request()
+                    .client_order_id(),
+                &id
+            );
+            let padded = ClientOrderId::parse(&format!("s-r-0{sequence}")).unwrap();
+            assert!(engine.order(account, &padded).is_none());
+        }
     }
 
     #[test]
