@@ -337,16 +337,25 @@ fn measure(name: &str, ops: &[Op], overhead: u64) {
     );
 
     let mut latencies = Vec::with_capacity(ops.len() * LATENCY_RUNS);
+    // The same samples split by what the operation was: GTC limit, cancel, market or IOC.
+    let mut by_kind: [Vec<u64>; 3] = Default::default();
     for _ in 0..LATENCY_RUNS {
         let batch = ops.to_vec();
         let mut engine = fresh_engine();
         for op in batch {
+            let kind = match &op {
+                Op::Submit(_, request) if request.time_in_force() == TimeInForce::Gtc => 0,
+                Op::Cancel(..) => 1,
+                Op::Submit(..) => 2,
+            };
             let start = Instant::now();
             black_box(apply(&mut engine, op, now));
             engine.take_events(&mut events);
             let elapsed = u64::try_from(start.elapsed().as_nanos()).unwrap();
             events.clear();
-            latencies.push(elapsed.saturating_sub(overhead));
+            let sample = elapsed.saturating_sub(overhead);
+            latencies.push(sample);
+            by_kind[kind].push(sample);
         }
     }
     latencies.sort_unstable();
@@ -358,6 +367,21 @@ fn measure(name: &str, ops: &[Op], overhead: u64) {
         percentile(&latencies, 0.999),
         latencies.last().copied().unwrap_or(0),
     );
+    let names = ["GTC limits", "cancels", "market/IOC"];
+    let split: Vec<String> = names
+        .iter()
+        .zip(&mut by_kind)
+        .filter(|(_, samples)| !samples.is_empty())
+        .map(|(name, samples)| {
+            samples.sort_unstable();
+            format!(
+                "{name} p50 {} p99 {} ns",
+                percentile(samples, 0.50),
+                percentile(samples, 0.99)
+            )
+        })
+        .collect();
+    println!("  by kind: {}", split.join(", "));
 }
 
 fn main() {
