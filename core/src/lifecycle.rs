@@ -161,9 +161,9 @@ const PLACEHOLDER: Transition = Transition {
     event: OrderEvent::Accept,
 };
 
-/// How many transitions an order keeps without a heap allocation: most orders see exactly two
-/// (accept, then a fill or a cancel).
-const INLINE: usize = 2;
+/// How many transitions an order keeps without a heap allocation: most orders see two or three
+/// (accept, maybe a partial fill, then a fill or a cancel).
+const INLINE: usize = 3;
 
 /// An order's transitions, oldest first: the first [`INLINE`] stored in place, longer histories
 /// on the heap. Creating and finishing a typical order therefore allocates nothing. Serialises as
@@ -463,17 +463,22 @@ mod tests {
     }
 
     #[test]
-    fn history_spills_past_two_transitions_and_serialises_as_a_sequence() {
+    fn history_spills_past_three_transitions_and_serialises_as_a_sequence() {
         let mut short = order(10);
         short.apply(OrderEvent::Accept, UnixNanos::new(1)).unwrap();
-        let mut long = short.clone();
-        for units in [1, 2, 3] {
-            long.apply(fill(units), UnixNanos::new(2)).unwrap();
+        let mut full = short.clone();
+        for units in [1, 2] {
+            full.apply(fill(units), UnixNanos::new(2)).unwrap();
         }
+        let mut long = full.clone();
+        long.apply(fill(3), UnixNanos::new(3)).unwrap();
+        long.apply(OrderEvent::Cancel, UnixNanos::new(4)).unwrap();
         assert_eq!(short.history().len(), 1);
-        assert_eq!(long.history().len(), 4);
-        assert_eq!(long.history()[0], short.history()[0]);
-        for original in [short, long] {
+        assert_eq!(full.history().len(), 3);
+        assert_eq!(long.history().len(), 5);
+        assert_eq!(long.history()[..3], *full.history());
+        assert_eq!(long.history()[4].status, OrderStatus::Cancelled);
+        for original in [short, full, long] {
             let json = serde_json::to_string(&original).unwrap();
             assert!(json.contains(r#""history":[{"#), "{json}");
             let back: Order = serde_json::from_str(&json).unwrap();
