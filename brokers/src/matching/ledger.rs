@@ -299,10 +299,15 @@ impl Ledger {
         };
         *position = updated;
         let notional = price.notional(quantity);
-        let mut fee = notional
-            .checked_mul_rate(fee_rate)
-            .unwrap_or(Money::ZERO)
-            .max_of(Money::ZERO);
+        // A zero rate (the default) skips the 128-bit multiply and division.
+        let mut fee = if fee_rate.is_zero() {
+            Money::ZERO
+        } else {
+            notional
+                .checked_mul_rate(fee_rate)
+                .unwrap_or(Money::ZERO)
+                .max_of(Money::ZERO)
+        };
         if slot.order.filled() == quantity {
             // The order's first fill carries the top-up to the minimum.
             fee = fee.max_of(minimum);
@@ -420,9 +425,9 @@ pub(super) fn broker_order_id(index: u32) -> BrokerOrderId {
     }
     let mut text = String::with_capacity(14);
     text.push_str("sim-");
-    // Only ASCII digits were written, so the bytes are valid UTF-8.
-    let written = digits.get(start..).unwrap_or_default();
-    text.push_str(std::str::from_utf8(written).unwrap_or_default());
+    for digit in digits.get(start..).unwrap_or_default() {
+        text.push(char::from(*digit));
+    }
     BrokerOrderId::new(text)
 }
 
