@@ -220,25 +220,109 @@ impl<'de> Deserialize<'de> for ClientOrderId {
 
 /// The venue's id for an order (Alpaca's UUID, an MT5 ticket, the matching engine's sequence).
 /// A different type from [`ClientOrderId`] so the two can never be confused.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct BrokerOrderId(String);
+///
+/// Ids of up to 23 bytes (the matching engine's `sim-…`, MT5 tickets) are stored in place, so
+/// creating one allocates nothing; longer ones (Alpaca's UUIDs) on the heap. Equality, ordering,
+/// hashing, `Debug` and serde all go by the text alone.
+#[derive(Clone)]
+pub struct BrokerOrderId(IdText);
+
+const BROKER_ORDER_ID_INLINE: usize = 23;
+
+#[derive(Clone)]
+enum IdText {
+    Inline {
+        len: u8,
+        bytes: [u8; BROKER_ORDER_ID_INLINE],
+    },
+    Heap(String),
+}
 
 impl BrokerOrderId {
     /// Wraps the venue's id text as given.
     pub fn new(text: impl Into<String>) -> Self {
-        Self(text.into())
+        let text = text.into();
+        if text.len() <= BROKER_ORDER_ID_INLINE {
+            return Self::copied(&text);
+        }
+        Self(IdText::Heap(text))
+    }
+
+    /// Copies the venue's id text; allocates only for ids longer than 23 bytes.
+    pub fn copied(text: &str) -> Self {
+        let mut bytes = [0u8; BROKER_ORDER_ID_INLINE];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(place), Ok(len)) => {
+                place.copy_from_slice(text.as_bytes());
+                Self(IdText::Inline { len, bytes })
+            }
+            _ => Self(IdText::Heap(text.to_owned())),
+        }
     }
 
     /// The id text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // A whole `&str` was copied in, so the bytes are valid UTF-8.
+            IdText::Inline { len, bytes } => bytes
+                .get(..usize::from(*len))
+                .and_then(|text| std::str::from_utf8(text).ok())
+                .unwrap_or_default(),
+            IdText::Heap(text) => text,
+        }
+    }
+}
+
+impl PartialEq for BrokerOrderId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for BrokerOrderId {}
+
+impl PartialOrd for BrokerOrderId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for BrokerOrderId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for BrokerOrderId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for BrokerOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BrokerOrderId")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
 impl fmt::Display for BrokerOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for BrokerOrderId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BrokerOrderId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::copied(&text))
     }
 }
 
@@ -265,6 +349,30 @@ mod tests {
             Err(IdError::TooLong { .. })
         ));
         assert_eq!(Symbol::parse(&"X".repeat(31)).unwrap().as_str().len(), 31);
+    }
+
+    #[test]
+    fn broker_order_ids_compare_show_and_serialise_by_text_short_or_long() {
+        let short = BrokerOrderId::new("sim-42");
+        let long = BrokerOrderId::new("904b6d4f-9d5e-4a43-b5c1-0a2c3e6f1b7d");
+        assert_eq!(short, BrokerOrderId::copied("sim-42"));
+        assert_eq!(short.as_str(), "sim-42");
+        assert_eq!(long.as_str(), "904b6d4f-9d5e-4a43-b5c1-0a2c3e6f1b7d");
+        assert_eq!(BrokerOrderId::new("x".repeat(23)).as_str().len(), 23);
+        assert_eq!(BrokerOrderId::copied(&"y".repeat(24)).as_str().len(), 24);
+        assert_eq!(format!("{short:?}"), r#"BrokerOrderId("sim-42")"#);
+        assert_eq!(format!("{long:>40}"), format!("{:>40}", long.as_str()));
+        assert!(long < short);
+        let json = serde_json::to_string(&[&short, &long]).unwrap();
+        assert_eq!(json, r#"["sim-42","904b6d4f-9d5e-4a43-b5c1-0a2c3e6f1b7d"]"#);
+        let back: Vec<BrokerOrderId> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, [short, long]);
+        use std::hash::BuildHasher;
+        let hasher = std::collections::hash_map::RandomState::new();
+        assert_eq!(
+            hasher.hash_one(BrokerOrderId::new("sim-7")),
+            hasher.hash_one(String::from("sim-7"))
+        );
     }
 
     #[test]
