@@ -111,21 +111,24 @@ pub(super) fn match_ladder(book: &mut Book, ledger: &mut Ledger, index: u32, at:
     let mut last_trade = None;
     let ladder = book.ladder_mut(side.opposite());
     let bound = limit.map(|limit| ladder.key(limit));
-    let mut cursor: Option<i64> = None;
+    // The last level visited that stayed on the ladder (it still holds orders the arriving one
+    // may not trade with). Every level visited after it was emptied and dropped, so the next
+    // level to visit is the first one after it, or the best one when there is none.
+    let mut kept: Option<i64> = None;
     while ledger.capacity(index).is_positive() {
-        let from = cursor.map_or(Bound::Unbounded, Bound::Excluded);
-        let Some(key) = ladder
-            .levels
-            .range((from, Bound::Unbounded))
-            .next()
-            .map(|(key, _)| *key)
-        else {
+        let next = match kept {
+            None => ladder.levels.first_key_value(),
+            Some(kept) => ladder
+                .levels
+                .range((Bound::Excluded(kept), Bound::Unbounded))
+                .next(),
+        };
+        let Some(key) = next.map(|(key, _)| *key) else {
             break;
         };
         if bound.is_some_and(|bound| key > bound) {
             break;
         }
-        cursor = Some(key);
         let price = ladder.price(key);
         let Some(level) = ladder.levels.get_mut(&key) else {
             break;
@@ -167,6 +170,7 @@ pub(super) fn match_ladder(book: &mut Book, ledger: &mut Ledger, index: u32, at:
             ladder.drop_level(key);
         } else {
             compact(level, &ledger.orders);
+            kept = Some(key);
         }
     }
     if last_trade.is_some() {

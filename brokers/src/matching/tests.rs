@@ -53,6 +53,54 @@ fn arriving_order_takes_best_price_then_oldest_at_the_resting_price() {
 }
 
 #[test]
+fn a_sweep_passes_a_kept_own_level_and_continues_through_emptied_ones() {
+    check(
+        "
+        open A 10000
+        open B 10000
+        A a1 sell 1 AAPL limit 100
+        B b1 sell 1 AAPL limit 101
+        A a2 sell 1 AAPL limit 102
+        B b2 sell 1 AAPL limit 102
+        B b3 sell 1 AAPL limit 103
+        A a3 buy 3 AAPL limit 103
+        A a4 buy 1 AAPL market
+        show A
+        ",
+        expect![[r#"
+            > open A 10000
+            > open B 10000
+            > A a1 sell 1 AAPL limit 100
+              A a1 accepted
+            > B b1 sell 1 AAPL limit 101
+              B b1 accepted
+            > A a2 sell 1 AAPL limit 102
+              A a2 accepted
+            > B b2 sell 1 AAPL limit 102
+              B b2 accepted
+            > B b3 sell 1 AAPL limit 103
+              B b3 accepted
+            > A a3 buy 3 AAPL limit 103
+              A a3 accepted
+              B b1 filled: sell 1 AAPL @ 101 fee 0 maker
+              A a3 partially_filled: buy 1 AAPL @ 101 fee 0 taker
+              B b2 filled: sell 1 AAPL @ 102 fee 0 maker
+              A a3 partially_filled: buy 1 AAPL @ 102 fee 0 taker
+              B b3 filled: sell 1 AAPL @ 103 fee 0 maker
+              A a3 filled: buy 1 AAPL @ 103 fee 0 taker
+            > A a4 buy 1 AAPL market
+              A a4 accepted
+            > show A
+              A cash 9694 fees 0 equity 10003
+              A position AAPL 3 avg 102 realised 0
+              A open a1 sell 0/1 AAPL limit 100 gtc
+              A open a2 sell 0/1 AAPL limit 102 gtc
+              A open a4 buy 0/1 AAPL market gtc
+        "#]],
+    );
+}
+
+#[test]
 fn self_trade_is_skipped_and_the_resting_order_keeps_its_place() {
     check(
         "
