@@ -354,12 +354,19 @@ impl Money {
     }
 
     /// Lossy conversion for statistics and charts only (never for ledgers).
+    ///
+    /// Amounts that fit in 64 bits (about ±9.2 billion) convert through `i64`, a single
+    /// instruction instead of a 128-bit software routine; both conversions round to nearest, so
+    /// the result is the same.
     #[expect(
         clippy::cast_precision_loss,
         reason = "documented lossy conversion for statistics"
     )]
     pub fn to_f64(self) -> f64 {
-        self.0 as f64 / SCALE as f64
+        match i64::try_from(self.0) {
+            Ok(raw) => raw as f64 / SCALE as f64,
+            Err(_) => self.0 as f64 / SCALE as f64,
+        }
     }
 }
 

@@ -107,6 +107,15 @@ mod property_tests {
         }
 
         #[test]
+        #[expect(clippy::cast_precision_loss, reason = "the reference conversion under test")]
+        fn money_to_f64_matches_the_128_bit_conversion(raw in any::<i128>(), small in any::<i64>()) {
+            for raw in [raw, i128::from(small)] {
+                let expected = raw as f64 / 1e9;
+                prop_assert_eq!(Money::from_raw(raw).to_f64().to_bits(), expected.to_bits());
+            }
+        }
+
+        #[test]
         fn notional_sign_symmetry(price in any::<i64>(), quantity in (i64::MIN + 1)..i64::MAX) {
             let price = Price::from_raw(price);
             let quantity = Quantity::from_raw(quantity);
