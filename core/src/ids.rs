@@ -187,10 +187,28 @@ impl ClientOrderId {
     /// # Errors
     /// [`IdError`] when the strategy tag or the run id has a character outside the allowed set.
     pub fn derive(strategy: &str, run: &str, sequence: u64) -> Result<Self, IdError> {
-        let suffix = format!("-{run}-{sequence}");
-        let room = CLIENT_ORDER_ID_MAX.saturating_sub(suffix.len()).max(1);
-        let tag: String = strategy.chars().take(room).collect();
-        Self::parse(&format!("{tag}{suffix}"))
+        // Built in one stack buffer: the backtest derives one id per order decided.
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = sequence;
+        while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
+            *slot = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+            start -= 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let digits = digits.get(start..).unwrap_or_default();
+        let suffix_len = 1 + run.len() + 1 + digits.len();
+        let room = CLIENT_ORDER_ID_MAX.saturating_sub(suffix_len).max(1);
+        let mut text = String::with_capacity(CLIENT_ORDER_ID_MAX + suffix_len);
+        text.extend(strategy.chars().take(room));
+        text.push('-');
+        text.push_str(run);
+        text.push('-');
+        text.extend(digits.iter().map(|digit| char::from(*digit)));
+        Self::parse(&text)
     }
 
     /// The id text.
@@ -383,5 +401,24 @@ mod tests {
         let long = ClientOrderId::derive(&"s".repeat(100), "run", u64::MAX).unwrap();
         assert!(long.as_str().len() <= 48, "{long}");
         assert!(ClientOrderId::derive("bad tag", "r", 1).is_err());
+        assert_eq!(
+            ClientOrderId::derive("x", "r", 0).unwrap().as_str(),
+            "x-r-0"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn derive_is_tag_cut_to_fit_then_run_then_sequence(
+            strategy in "[a-z_]{1,60}",
+            run in "[a-z0-9]{1,12}",
+            sequence in proptest::prelude::any::<u64>(),
+        ) {
+            let suffix = format!("-{run}-{sequence}");
+            let room = 48 - suffix.len();
+            let tag: String = strategy.chars().take(room).collect();
+            let derived = ClientOrderId::derive(&strategy, &run, sequence).unwrap();
+            proptest::prop_assert_eq!(derived.as_str(), format!("{tag}{suffix}"));
+        }
     }
 }
