@@ -27,9 +27,19 @@ const WEEKEND_SHARE_OF_SEVEN_DAY_MARKET: f64 = 0.15;
 /// of the timestamps; equities have none there, and FX only the Sunday-evening open (about 2 %),
 /// so both count as markets with weekend gaps and use 252 trading days.
 pub fn periods_per_year(timestamps: &[UnixNanos]) -> f64 {
+    periods_per_year_of(timestamps.iter().copied())
+}
+
+/// [`periods_per_year`] over any ascending timestamps that can be walked more than once (an
+/// equity curve's, without collecting them first).
+pub(crate) fn periods_per_year_of<I>(timestamps: I) -> f64
+where
+    I: Iterator<Item = UnixNanos> + Clone,
+{
     let mut spacings: Vec<u64> = timestamps
-        .windows(2)
-        .map(|pair| pair[1].as_u64().saturating_sub(pair[0].as_u64()))
+        .clone()
+        .zip(timestamps.clone().skip(1))
+        .map(|(earlier, later)| later.as_u64().saturating_sub(earlier.as_u64()))
         .collect();
     if spacings.is_empty() {
         return 252.0;
@@ -39,7 +49,7 @@ pub fn periods_per_year(timestamps: &[UnixNanos]) -> f64 {
         return 252.0;
     }
     let days = spacing / NANOS_PER_DAY;
-    let trading_days = if trades_seven_days(timestamps) {
+    let trading_days = if trades_seven_days(timestamps.clone()) {
         365.0
     } else {
         252.0
@@ -58,15 +68,13 @@ pub fn periods_per_year(timestamps: &[UnixNanos]) -> f64 {
 }
 
 /// True when at least 15 % of the timestamps fall on a Saturday or Sunday (UTC).
-fn trades_seven_days(timestamps: &[UnixNanos]) -> bool {
-    if timestamps.is_empty() {
-        return false;
+fn trades_seven_days(timestamps: impl Iterator<Item = UnixNanos>) -> bool {
+    let (mut all, mut weekend) = (0, 0);
+    for timestamp in timestamps {
+        all += 1;
+        weekend += usize::from(is_weekend(timestamp.day_index()));
     }
-    let weekend = timestamps
-        .iter()
-        .filter(|timestamp| is_weekend(timestamp.day_index()))
-        .count();
-    share(weekend, timestamps.len()) >= WEEKEND_SHARE_OF_SEVEN_DAY_MARKET
+    all > 0 && share(weekend, all) >= WEEKEND_SHARE_OF_SEVEN_DAY_MARKET
 }
 
 /// 1970-01-01 was a Thursday, so day index mod 7 is 2 on Saturdays and 3 on Sundays.
@@ -75,7 +83,7 @@ pub(crate) fn is_weekend(day_index: u64) -> bool {
 }
 
 /// Median count of timestamps per UTC calendar day, over the days that have any.
-fn bars_per_day(timestamps: &[UnixNanos]) -> f64 {
+fn bars_per_day(timestamps: impl Iterator<Item = UnixNanos>) -> f64 {
     let mut counts: Vec<u64> = Vec::new();
     let mut current_day = None;
     for timestamp in timestamps {

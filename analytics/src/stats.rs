@@ -4,7 +4,7 @@ use airlock_core::{Fill, Money, UnixNanos};
 use serde::{Serialize, Serializer};
 
 use crate::drawdown::{max_drawdown, years_between};
-use crate::periods::{periods_per_year, share};
+use crate::periods::{periods_per_year_of, share};
 use crate::trades::RoundTrip;
 
 /// Returns per period whose sample standard deviation is below this count as flat: equity is
@@ -22,7 +22,7 @@ pub struct AnalyticsInput<'a> {
     pub equity: &'a [(UnixNanos, Money)],
     /// Aligned with `equity`: whether any position was open at that point.
     pub in_market: &'a [bool],
-    /// Periods per year for annualising; `None` infers it with [`periods_per_year`].
+    /// Periods per year for annualising; `None` infers it with [`crate::periods_per_year`].
     pub periods_per_year: Option<f64>,
 }
 
@@ -110,13 +110,12 @@ fn serialize_time<S: Serializer>(
 /// Computes every statistic of a run from its input and its round trips
 /// (normally `round_trips(input.fills)`). See [`Statistics`] for each formula.
 pub fn statistics(input: &AnalyticsInput<'_>, trades: &[RoundTrip]) -> Statistics {
-    let timestamps: Vec<UnixNanos> = input.equity.iter().map(|&(at, _)| at).collect();
     let ppy = input
         .periods_per_year
         .filter(|value| value.is_finite() && *value > 0.0)
-        .unwrap_or_else(|| periods_per_year(&timestamps));
-    let start = timestamps.first().copied();
-    let end = timestamps.last().copied();
+        .unwrap_or_else(|| periods_per_year_of(input.equity.iter().map(|&(at, _)| at)));
+    let start = input.equity.first().map(|&(at, _)| at);
+    let end = input.equity.last().map(|&(at, _)| at);
     let final_equity = input
         .equity
         .last()
@@ -205,13 +204,15 @@ pub(crate) fn simple_returns(
     equity: &[(UnixNanos, Money)],
 ) -> Option<Vec<f64>> {
     let mut previous = initial_cash;
+    let mut previous_f64 = initial_cash.to_f64();
     let mut returns = Vec::with_capacity(equity.len());
     for &(_, value) in equity {
         if previous <= Money::ZERO {
             return None;
         }
-        returns.push(value.to_f64() / previous.to_f64() - 1.0);
-        previous = value;
+        let value_f64 = value.to_f64();
+        returns.push(value_f64 / previous_f64 - 1.0);
+        (previous, previous_f64) = (value, value_f64);
     }
     Some(returns)
 }
