@@ -187,27 +187,14 @@ impl ClientOrderId {
     /// # Errors
     /// [`IdError`] when the strategy tag or the run id has a character outside the allowed set.
     pub fn derive(strategy: &str, run: &str, sequence: u64) -> Result<Self, IdError> {
-        // Built in one stack buffer: the backtest derives one id per order decided.
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut rest = sequence;
-        while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
-            *slot = b'0' + u8::try_from(rest % 10).unwrap_or(0);
-            start -= 1;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        let digits = digits.get(start..).unwrap_or_default();
-        let suffix_len = 1 + run.len() + 1 + digits.len();
+        use std::fmt::Write as _;
+        // One buffer, no intermediate strings: the backtest derives one id per order decided.
+        let digits = sequence.checked_ilog10().map_or(1, |log| log as usize + 1);
+        let suffix_len = 2 + run.len() + digits;
         let room = CLIENT_ORDER_ID_MAX.saturating_sub(suffix_len).max(1);
         let mut text = String::with_capacity(CLIENT_ORDER_ID_MAX + suffix_len);
         text.extend(strategy.chars().take(room));
-        text.push('-');
-        text.push_str(run);
-        text.push('-');
-        text.extend(digits.iter().map(|digit| char::from(*digit)));
+        let _ = write!(text, "-{run}-{sequence}");
         Self::parse(&text)
     }
 
