@@ -25,6 +25,7 @@ pub mod order;
 pub mod position;
 pub mod strategy;
 pub mod time;
+pub mod timeframe;
 
 pub use broker::{
     AccountSnapshot, Broker, BrokerError, BrokerEvent, OrderReport, ReplaceRequest, SubmitAck,
@@ -43,3 +44,4 @@ pub use order::{OrderError, OrderKind, OrderRequest, Side, TimeInForce};
 pub use position::Position;
 pub use strategy::{PortfolioView, Signal, Strategy, Target};
 pub use time::UnixNanos;
+pub use timeframe::{Timeframe, TimeframeError};
