@@ -1,8 +1,11 @@
 //! The command line: argument definitions and dispatch to one function per command.
 
 mod backtest;
+mod data;
+mod db;
 mod options;
 mod progress;
+mod source;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +35,14 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// List the built-in strategies and their parameters.
     Strategies,
+    /// Import candle files into the embedded store or PostgreSQL, and list what is stored.
+    ///
+    /// Example: airlock data import --from examples/data/DA-AAPL-T-2021-04-21.csv.gz --to embedded
+    Data(data::DataArgs),
+    /// Migrate a database (PostgreSQL or SQLite), show its status, verify its audit log.
+    ///
+    /// Example: airlock db migrate --database-url postgres://postgres@127.0.0.1:5432/airlock --tag paper
+    Db(db::DbArgs),
 }
 
 /// Runs the command.
@@ -39,6 +50,8 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Backtest(args) => backtest::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Data(args) => data::run(&args),
+        Command::Db(args) => db::run(&args),
         Command::Strategies => {
             print!("{}", strategies_text());
             Ok(())

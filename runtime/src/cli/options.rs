@@ -16,8 +16,11 @@ use clap::Args;
 pub(crate) struct RunArgs {
     /// Candle files (CSV, optionally gzip-compressed); one symbol per file, named after the file
     /// (DA-AAPL-T-2021-04-21.csv.gz is AAPL). Several files are replayed together, merged by time.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    /// Required with --source csv (the default).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
     pub(crate) data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) source: super::source::SourceArgs,
     /// Strategy name (see `airlock strategies`).
     #[arg(long, default_value = "sma_cross", value_name = "NAME")]
     pub(crate) strategy: String,
@@ -129,13 +132,34 @@ impl RunArgs {
         {
             bail!("--to {to} must be after --from {from}");
         }
-        let options = CsvOptions {
-            adjust: self.adjust,
-            symbol: None,
-        };
         let range = TimeRange {
             start: self.from,
             end: self.to,
+        };
+        if self.source.source != super::source::SourceKind::Csv {
+            if !self.data.is_empty() {
+                bail!(
+                    "--data is for --source csv; with --source {} name symbols with --symbol",
+                    self.source.source_name()
+                );
+            }
+            let series: Vec<Series> = self
+                .source
+                .load(range)?
+                .into_iter()
+                .map(|(symbol, candles)| Series { symbol, candles })
+                .collect();
+            if series.iter().all(|one| one.candles.is_empty()) {
+                bail!("no candles between --from and --to for the given symbols");
+            }
+            return Ok(series);
+        }
+        if self.data.is_empty() {
+            bail!("--data FILE... is required with --source csv (the default)");
+        }
+        let options = CsvOptions {
+            adjust: self.adjust,
+            symbol: None,
         };
         let mut series: Vec<Series> = Vec::with_capacity(self.data.len());
         for path in &self.data {
@@ -225,7 +249,11 @@ impl RunArgs {
             .iter()
             .map(|path| path.display().to_string())
             .collect();
-        meta.insert("data".into(), files.join(" "));
+        if self.source.source == super::source::SourceKind::Csv {
+            meta.insert("data".into(), files.join(" "));
+        } else {
+            meta.insert("source".into(), self.source.source_name().into());
+        }
         meta.insert("fill".into(), self.fill.to_string());
         meta.insert("sizing".into(), self.sizing.to_string());
         meta.insert("cash".into(), self.cash.to_string());

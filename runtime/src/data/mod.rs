@@ -26,6 +26,7 @@
 
 mod adjust;
 mod csv;
+pub mod embedded;
 mod error;
 mod layout;
 mod scan;

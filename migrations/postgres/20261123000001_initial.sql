@@ -1,0 +1,180 @@
+-- Airlock's PostgreSQL schema, version 1. Forward-only: never edit an applied migration; add one.
+--
+-- Conventions, identical in the SQLite schema:
+--   * instants are UTC nanoseconds since the Unix epoch (`*_ns BIGINT`);
+--   * prices, quantities and money are exact fixed-point integers in units of 10^-9 (`*_e9 BIGINT`),
+--     the same representation as airlock-core's Price, Quantity and Money;
+--   * enumerations are lowercase TEXT with a CHECK listing the allowed values.
+
+-- The environment this database belongs to: one row, written once, checked at every start-up.
+CREATE TABLE environment_tag (
+    id         SMALLINT PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    tag        TEXT NOT NULL CHECK (tag IN ('backtest', 'dry_run', 'paper', 'live')),
+    set_at_ns  BIGINT NOT NULL
+);
+
+CREATE FUNCTION airlock_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'airlock: % on % is refused: %', TG_OP, TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER environment_tag_set_once
+    BEFORE UPDATE OR DELETE ON environment_tag
+    FOR EACH ROW EXECUTE FUNCTION airlock_refuse_change('the environment tag is set once');
+
+CREATE TABLE accounts (
+    id           BIGSERIAL PRIMARY KEY,
+    broker       TEXT NOT NULL,
+    external_id  TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('simulated', 'paper', 'live')),
+    created_ns   BIGINT NOT NULL,
+    UNIQUE (broker, external_id)
+);
+
+CREATE TABLE strategies (
+    id          BIGSERIAL PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_ns  BIGINT NOT NULL
+);
+
+-- A version is the SHA-256 of the strategy's name, its parameters and the binary's version.
+CREATE TABLE strategy_versions (
+    hash            TEXT PRIMARY KEY CHECK (length(hash) = 64),
+    strategy_id     BIGINT NOT NULL REFERENCES strategies (id),
+    params          TEXT NOT NULL,
+    binary_version  TEXT NOT NULL,
+    created_ns      BIGINT NOT NULL
+);
+
+CREATE TABLE runs (
+    id                BIGSERIAL PRIMARY KEY,
+    mode              TEXT NOT NULL CHECK (mode IN ('backtest', 'dry_run', 'paper', 'live')),
+    state             TEXT NOT NULL CHECK (state IN ('running', 'completed', 'failed', 'interrupted')),
+    strategy_version  TEXT NOT NULL REFERENCES strategy_versions (hash),
+    binary_version    TEXT NOT NULL,
+    account_id        BIGINT REFERENCES accounts (id),
+    started_ns        BIGINT NOT NULL,
+    ended_ns          BIGINT,
+    detail            TEXT,
+    CHECK ((state = 'running') = (ended_ns IS NULL))
+);
+CREATE INDEX runs_state ON runs (state);
+
+-- Orders are written ahead, in state pending_submit, before they leave the process.
+CREATE TABLE orders (
+    id               BIGSERIAL PRIMARY KEY,
+    run_id           BIGINT NOT NULL REFERENCES runs (id),
+    client_order_id  TEXT NOT NULL UNIQUE CHECK (length(client_order_id) BETWEEN 1 AND 48),
+    broker_order_id  TEXT,
+    symbol           TEXT NOT NULL,
+    side             TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    kind             TEXT NOT NULL CHECK (kind IN ('market', 'limit', 'stop', 'stop_limit')),
+    time_in_force    TEXT NOT NULL CHECK (time_in_force IN ('day', 'gtc', 'ioc', 'fok')),
+    quantity_e9      BIGINT NOT NULL CHECK (quantity_e9 > 0),
+    limit_price_e9   BIGINT CHECK (limit_price_e9 > 0),
+    stop_price_e9    BIGINT CHECK (stop_price_e9 > 0),
+    state            TEXT NOT NULL CHECK (state IN ('pending_submit', 'new', 'accepted', 'partially_filled', 'filled', 'cancelled', 'rejected', 'expired')),
+    filled_e9        BIGINT NOT NULL DEFAULT 0 CHECK (filled_e9 >= 0),
+    created_ns       BIGINT NOT NULL,
+    updated_ns       BIGINT NOT NULL
+);
+CREATE INDEX orders_run ON orders (run_id);
+CREATE INDEX orders_state ON orders (state);
+
+-- Every state an order went through, in order.
+CREATE TABLE order_states (
+    order_id  BIGINT NOT NULL REFERENCES orders (id),
+    seq       INTEGER NOT NULL CHECK (seq >= 0),
+    state     TEXT NOT NULL CHECK (state IN ('pending_submit', 'new', 'accepted', 'partially_filled', 'filled', 'cancelled', 'rejected', 'expired')),
+    at_ns     BIGINT NOT NULL,
+    reason    TEXT,
+    PRIMARY KEY (order_id, seq)
+);
+
+CREATE TABLE fills (
+    id              BIGSERIAL PRIMARY KEY,
+    order_id        BIGINT NOT NULL REFERENCES orders (id),
+    broker_fill_id  TEXT NOT NULL,
+    quantity_e9     BIGINT NOT NULL CHECK (quantity_e9 > 0),
+    price_e9        BIGINT NOT NULL CHECK (price_e9 > 0),
+    fee_e9          BIGINT NOT NULL CHECK (fee_e9 >= 0),
+    at_ns           BIGINT NOT NULL,
+    UNIQUE (order_id, broker_fill_id)
+);
+
+CREATE TABLE position_snapshots (
+    id                BIGSERIAL PRIMARY KEY,
+    run_id            BIGINT NOT NULL REFERENCES runs (id),
+    symbol            TEXT NOT NULL,
+    quantity_e9       BIGINT NOT NULL,
+    average_price_e9  BIGINT NOT NULL CHECK (average_price_e9 >= 0),
+    source            TEXT NOT NULL CHECK (source IN ('ours', 'broker')),
+    at_ns             BIGINT NOT NULL
+);
+CREATE INDEX position_snapshots_run ON position_snapshots (run_id, at_ns);
+
+CREATE TABLE risk_events (
+    id      BIGSERIAL PRIMARY KEY,
+    run_id  BIGINT REFERENCES runs (id),
+    kind    TEXT NOT NULL CHECK (kind IN ('rejection', 'transition')),
+    rule    TEXT NOT NULL,
+    detail  TEXT NOT NULL,
+    at_ns   BIGINT NOT NULL
+);
+
+CREATE TABLE signals (
+    id               BIGSERIAL PRIMARY KEY,
+    source           TEXT NOT NULL,
+    idempotency_key  TEXT NOT NULL,
+    payload          TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('received', 'accepted', 'rejected')),
+    reason           TEXT,
+    received_ns      BIGINT NOT NULL,
+    UNIQUE (source, idempotency_key)
+);
+
+CREATE TABLE promotions (
+    id                BIGSERIAL PRIMARY KEY,
+    strategy_version  TEXT NOT NULL REFERENCES strategy_versions (hash),
+    from_mode         TEXT NOT NULL CHECK (from_mode IN ('backtest', 'dry_run', 'paper')),
+    to_mode           TEXT NOT NULL CHECK (to_mode IN ('dry_run', 'paper', 'live')),
+    approved_by       TEXT NOT NULL,
+    evidence          TEXT NOT NULL,
+    at_ns             BIGINT NOT NULL
+);
+
+-- Append-only: each row's hash is SHA-256 over the previous row's hash and this row's fields
+-- (see airlock_store::audit). `airlock db verify-audit` recomputes the chain.
+CREATE TABLE audit_log (
+    seq        BIGINT PRIMARY KEY CHECK (seq >= 1),
+    at_ns      BIGINT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    prev_hash  BYTEA NOT NULL CHECK (length(prev_hash) = 32),
+    hash       BYTEA NOT NULL CHECK (length(hash) = 32)
+);
+
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION airlock_refuse_change('the audit log is append-only');
+CREATE TRIGGER audit_log_no_truncate
+    BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION airlock_refuse_change('the audit log is append-only');
+
+-- Candles imported with `airlock data import --to postgres`; a re-import of the same rows
+-- changes nothing (primary key, and updates only when a value differs).
+CREATE TABLE candles (
+    symbol     TEXT NOT NULL,
+    timeframe  TEXT NOT NULL,
+    ts_ns      BIGINT NOT NULL,
+    open_e9    BIGINT NOT NULL,
+    high_e9    BIGINT NOT NULL,
+    low_e9     BIGINT NOT NULL,
+    close_e9   BIGINT NOT NULL,
+    volume_e9  BIGINT NOT NULL,
+    PRIMARY KEY (symbol, timeframe, ts_ns)
+);
