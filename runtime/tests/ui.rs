@@ -1,11 +1,13 @@
-//! Compile-time proofs of the mode typestate: each case under `tests/ui/` must fail to compile
-//! with exactly the error in its `.stderr` file (so a case failing for an unrelated reason fails
-//! the test), and each case under `tests/ui/pass/` must compile.
+//! Compile-time proofs of the mode typestate: each case under `tests/ui/fail/` (and `live/` or
+//! `no_live/`) must fail to compile with exactly the error in its `.stderr` file, so a case that
+//! fails for an unrelated reason fails the test; each case under `tests/ui/pass/` must compile.
 //!
-//! Cases that name `Live` run only with the cargo feature `live` (`live/`), and the case proving
-//! that `Live` cannot be named without it runs only without (`no_live/`). CI runs this target
-//! both ways. To re-record a `.stderr` after a deliberate change: `TRYBUILD=overwrite cargo test
-//! -p airlock --test ui` (and again with `--features live`), then review the diff.
+//! Cases that name `Live` run only with the cargo feature `live` (`live/`); the proof that `Live`
+//! cannot be named without it runs only without (`no_live/`). Cases whose compiler message lists
+//! the modes (and so differs with `Live` present) exist in both folders. `scripts/test` runs this
+//! target both ways. To re-record after a deliberate change:
+//! `TRYBUILD=overwrite cargo test -p airlock --test ui` (and again with `--features live`), then
+//! review the diff.
 
 #[test]
 fn mode_typestate() {
