@@ -26,5 +26,5 @@ pub fn init(env: &EnvSnapshot) {
 
 /// The span a command running in `mode` enters first: every event inside it carries `mode`.
 pub fn mode_span(mode: ModeTag) -> tracing::Span {
-    tracing::info_span!("airlock", mode = mode.as_str())
+    tracing::info_span!("airlock", mode = %mode)
 }

@@ -43,7 +43,7 @@ impl<M: Mode, B: Broker<M>> Runtime<M, B> {
     fn build(broker: B) -> Self {
         Self {
             broker,
-            span: tracing::info_span!("runtime", mode = M::TAG.as_str()),
+            span: tracing::info_span!("runtime", mode = %M::TAG),
             mode: PhantomData,
         }
     }

@@ -1,10 +1,12 @@
 //! The command line: argument definitions and dispatch to one function per command.
 
 mod backtest;
+mod env;
 mod options;
 mod progress;
 mod sweep;
 
+use airlock_core::{EnvSnapshot, ModeTag};
 use clap::{Parser, Subcommand};
 
 pub(crate) use options::RunArgs;
@@ -32,10 +34,31 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// List the built-in strategies and their parameters.
     Strategies,
+    /// Inspect an environment's settings and start-up guards.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
+    /// Start a session in an environment: run every start-up guard (exit 78 on a refusal, before
+    /// any connection), then connect to its endpoints. This build stops after the connection
+    /// check: the broker sessions arrive with later releases.
+    ///
+    /// Example: airlock run --env paper --secrets-file ~/.airlock/paper.secrets
+    Run(env::EnvArgs),
+}
+
+impl Cli {
+    /// The mode the command runs in (for the log span), if it has one.
+    pub(crate) fn mode(&self) -> Option<ModeTag> {
+        match &self.command {
+            Command::Backtest(_) | Command::Sweep(_) => Some(ModeTag::Backtest),
+            Command::Strategies => None,
+            Command::Env(command) => Some(env::mode_of(command.environment())),
+            Command::Run(args) => Some(env::mode_of(args.environment)),
+        }
+    }
 }
 
 /// Runs the command.
-pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
+pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()> {
     match cli.command {
         Command::Backtest(args) => backtest::run(&args),
         Command::Sweep(args) => sweep::run(&args),
@@ -43,6 +66,8 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
             print!("{}", strategies_text());
             Ok(())
         }
+        Command::Env(command) => env::check(&command, environment),
+        Command::Run(args) => env::start(&args, environment),
     }
 }
 

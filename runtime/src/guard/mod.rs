@@ -157,8 +157,8 @@ pub fn check_foreign_secrets(
                     "foreign-secret",
                     subject(name),
                     format!(
-                        "a {namespace} secret is visible while running {mode}; remove it from this \
-                         process's environment"
+                        "a secret of {namespace}__ (another environment) is visible while running \
+                         {mode}; remove it from this process's environment"
                     ),
                 ));
             }
