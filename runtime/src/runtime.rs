@@ -7,8 +7,8 @@ use tracing::Instrument;
 
 /// A trading session in mode `M`. It accepts only a [`Broker<M>`]: a paper runtime given a live
 /// broker, or a backtest runtime given a paper broker, does not compile. A live runtime is built
-/// only by [`Runtime::new_live`], which needs the [`LiveGate`](crate::guard::LiveGate) that the
-/// live start-up guards hand out (cargo feature `live`).
+/// only by `Runtime::new_live`, which exists only with the cargo feature `live` and needs the
+/// `LiveGate` that the live start-up guards hand out.
 ///
 /// Everything the runtime does runs inside a tracing span carrying `mode`, so every log line of
 /// the session names its mode.

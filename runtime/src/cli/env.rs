@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use airlock::config::EnvironmentName;
-use airlock::guard::{
-    Evaluation, GuardRefusal, Inputs, Outcome, UnopenedStore, Verdict, Wiring, evaluate,
-};
+use airlock::guard::{Evaluation, Inputs, UnopenedStore, Wiring, evaluate};
 use airlock_brokers::Endpoint;
 use airlock_core::{Backtest, DryRun, EnvSnapshot, ModeTag, Paper};
 use anyhow::{Context, bail};
@@ -82,24 +80,29 @@ fn dispatch(args: &EnvArgs, env: &EnvSnapshot, action: Action) -> anyhow::Result
         #[cfg(feature = "live")]
         EnvironmentName::Live => in_mode::<airlock_core::Live>(args, env, action),
         #[cfg(not(feature = "live"))]
-        EnvironmentName::Live => {
-            let refusal = GuardRefusal::new(
-                "live-build",
-                "--env live".to_owned(),
-                "this airlock was built without the cargo feature `live`".to_owned(),
-            );
-            if action == Action::Check {
-                println!("guards:");
-                let verdict = Verdict {
-                    rule: refusal.rule,
-                    outcome: Outcome::Refuse(refusal.clone()),
-                };
-                println!("  {verdict}");
-                println!("verdict: refused by 1 guard (exit 78)");
-            }
-            Err(refusal.into())
-        }
+        EnvironmentName::Live => refuse_live_build(action),
     }
+}
+
+/// Live asked of a build without the `live` feature: there is no `Live` type to evaluate.
+#[cfg(not(feature = "live"))]
+fn refuse_live_build(action: Action) -> anyhow::Result<()> {
+    use airlock::guard::{GuardRefusal, Outcome, Verdict};
+    let refusal = GuardRefusal::new(
+        "live-build",
+        "--env live".to_owned(),
+        "this airlock was built without the cargo feature `live`".to_owned(),
+    );
+    if action == Action::Check {
+        println!("guards:");
+        let verdict = Verdict {
+            rule: refusal.rule,
+            outcome: Outcome::Refuse(refusal.clone()),
+        };
+        println!("  {verdict}");
+        println!("verdict: refused by 1 guard (exit 78)");
+    }
+    Err(refusal.into())
 }
 
 fn in_mode<M: Wiring>(args: &EnvArgs, env: &EnvSnapshot, action: Action) -> anyhow::Result<()> {

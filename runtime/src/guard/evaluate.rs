@@ -1,4 +1,4 @@
-//! [`evaluate`]: every start-up guard, in order, with each verdict kept.
+//! [`evaluate()`]: every start-up guard, in order, with each verdict kept.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //!
 //! Each guard is a pure function returning a [`GuardRefusal`] that names its rule and the variable
 //! or key, never a secret's value; the binary turns a refusal anywhere in an error chain into exit
-//! code 78 (EX_CONFIG). [`evaluate`] runs them all in order and keeps every verdict, for
+//! code 78 (EX_CONFIG). [`evaluate()`] runs them all in order and keeps every verdict, for
 //! `airlock env check` and for start-up.
 
 mod account;

@@ -312,7 +312,7 @@ struct CountingListener {
     port: u16,
     count: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: Option<thread::JoinHandle<Result<(), String>>>,
 }
 
 impl CountingListener {
@@ -332,13 +332,14 @@ impl CountingListener {
                     }
                     Err(error) if error.kind() == ErrorKind::WouldBlock => {
                         if thread_stop.load(Ordering::SeqCst) {
-                            return;
+                            return Ok(());
                         }
                         thread::sleep(Duration::from_millis(10));
                     }
-                    Err(error) => panic!("accept failed: {error}"),
+                    Err(error) => return Err(format!("accept failed: {error}")),
                 }
             }
+            Err("the listener ran for 60 s without being stopped".to_owned())
         });
         Self {
             port,
@@ -351,7 +352,7 @@ impl CountingListener {
     /// Stops accepting (after draining connections already made) and returns the count.
     fn finish(mut self) -> usize {
         self.stop.store(true, Ordering::SeqCst);
-        self.thread.take().unwrap().join().unwrap();
+        self.thread.take().unwrap().join().unwrap().unwrap();
         self.count.load(Ordering::SeqCst)
     }
 }
