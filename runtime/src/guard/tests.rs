@@ -387,3 +387,47 @@ fn no_config_or_credential_type_formats_a_secret() {
         }
     }
 }
+
+#[cfg(feature = "live")]
+#[test]
+fn the_live_gate_is_issued_only_when_every_live_guard_passed() {
+    use airlock_core::Live;
+    struct Fixed(Option<ModeTag>);
+    impl EnvironmentTagSource for Fixed {
+        fn read_tag(
+            &mut self,
+            _: Option<&secrecy::SecretString>,
+        ) -> Result<Option<ModeTag>, TagReadError> {
+            Ok(self.0)
+        }
+    }
+    let process = EnvSnapshot::from_pairs([
+        ("AIRLOCK_LIVE__ALPACA__KEY_ID", LIVE_KEY),
+        ("AIRLOCK_LIVE__ALPACA__SECRET_KEY", LIVE_SECRET),
+        ("AIRLOCK_LIVE__DATABASE_URL", "postgres://live@db/live"),
+        ("AIRLOCK__ACCOUNT", "PA0000000009"),
+    ]);
+    let live = |confirm: Option<&str>, tag: Option<ModeTag>| {
+        evaluate::<Live>(
+            Inputs {
+                environment: EnvironmentName::Live,
+                environments_dir: &environments(),
+                process: &process,
+                secrets_file: None,
+                confirm_live: confirm,
+            },
+            &mut Fixed(tag),
+        )
+        .unwrap()
+    };
+    let gate = live(Some("PA0000000009"), Some(ModeTag::Live))
+        .live_gate()
+        .unwrap();
+    assert_eq!(gate.account(), "PA0000000009");
+    let untagged = live(Some("PA0000000009"), None).live_gate().unwrap_err();
+    assert_eq!(untagged.rule, "database-tag");
+    let paper_database = live(Some("PA0000000009"), Some(ModeTag::Paper));
+    assert_eq!(refused_rules(&paper_database), ["database-tag"]);
+    let unconfirmed = live(None, Some(ModeTag::Live)).live_gate().unwrap_err();
+    assert_eq!(unconfirmed.rule, "live-confirmation");
+}
