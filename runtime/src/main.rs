@@ -18,6 +18,10 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     // The environment is read here, once; everything else gets this snapshot. Variables whose
     // name or value is not UTF-8 are none of Airlock's.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the one place the process environment is read"
+    )]
     let environment =
         EnvSnapshot::from_pairs(std::env::vars_os().filter_map(|(name, value)| {
             Some((name.into_string().ok()?, value.into_string().ok()?))
