@@ -3,8 +3,8 @@
 //! Owns: the [`Mode`] markers that make backtest, dry-run, paper and live different *types*; exact
 //! fixed-point [`Price`], [`Quantity`], [`Money`] and [`Rate`]; identifiers ([`Symbol`],
 //! [`ClientOrderId`], [`BrokerOrderId`]); order requests and the order lifecycle state machine;
-//! fills; positions; candles; and the [`Broker`], [`Strategy`] and [`CandleSource`] traits that the
-//! other crates implement.
+//! fills; positions; candles; [`EnvSnapshot`], the map the runtime captures the environment into;
+//! and the [`Broker`], [`Strategy`] and [`CandleSource`] traits that the other crates implement.
 //!
 //! Must not: perform I/O, read the clock or the environment, spawn tasks, or depend on any other
 //! Airlock crate. Everything here is synchronous and deterministic, except the *signatures* of the
@@ -16,6 +16,7 @@
 
 pub mod broker;
 pub mod candle;
+pub mod env;
 pub mod fill;
 pub mod ids;
 pub mod lifecycle;
@@ -31,6 +32,7 @@ pub use broker::{
     AccountSnapshot, Broker, BrokerError, BrokerEvent, OrderReport, ReplaceRequest, SubmitAck,
 };
 pub use candle::{Candle, CandleError, CandleSource, TimeRange};
+pub use env::EnvSnapshot;
 pub use fill::{Fill, Liquidity};
 pub use ids::{AccountId, BrokerOrderId, ClientOrderId, IdError, Symbol};
 pub use lifecycle::{Order, OrderEvent, OrderStatus, TransitionError};

@@ -2,10 +2,21 @@
 //!
 //! Owns: everything that touches the outside world — files ([`data`]: CSV candle files and the
 //! embedded candle store), databases ([`store`]: PostgreSQL and SQLite, the only place with SQL),
-//! and, as they arrive, HTTP, Redis, QuestDB, environment variables and the `match` on mode.
+//! environment files and secrets ([`config`], [`secrets`]), the start-up guards ([`guard`]), the
+//! typed session ([`Runtime`]), logging ([`logging`]), and, as they arrive, HTTP, Redis and
+//! QuestDB.
 //!
 //! Must not: contain trading logic (that lives in core, brokers, strategies and backtest); read a
 //! secret outside the connect functions.
+//!
+//! Feature flags: `live` makes the `Live` mode, live credentials and `Runtime::new_live` exist.
 
+pub mod config;
 pub mod data;
+pub mod guard;
+pub mod logging;
+mod runtime;
+pub mod secrets;
 pub mod store;
+
+pub use runtime::Runtime;

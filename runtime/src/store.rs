@@ -73,6 +73,33 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The start-up guards' view of the database: opens it and reads its environment tag.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreTags;
+
+impl crate::guard::EnvironmentTagSource for StoreTags {
+    fn read_tag(
+        &mut self,
+        url: Option<&secrecy::SecretString>,
+    ) -> Result<Option<airlock_core::ModeTag>, crate::guard::TagReadError> {
+        use secrecy::ExposeSecret;
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let failed = |reason: String| crate::guard::TagReadError { reason };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| failed(error.to_string()))?;
+        runtime
+            .block_on(async {
+                let store = open(url.expose_secret()).await?;
+                store.environment_tag().await
+            })
+            .map_err(|error| failed(error.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

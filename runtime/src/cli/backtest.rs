@@ -14,7 +14,7 @@ use super::progress::Progress;
 #[derive(Debug, Args)]
 pub(crate) struct BacktestArgs {
     #[command(flatten)]
-    run: RunArgs,
+    pub(crate) run: RunArgs,
     /// Write the full report as JSON: `stats`, `trades`, `equity` ([timestamp, equity] pairs),
     /// `orders`, `refusals` (orders refused per pre-trade rule), `meta`.
     #[arg(long, value_name = "FILE")]

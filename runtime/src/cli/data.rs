@@ -70,6 +70,16 @@ enum DataCommand {
     },
 }
 
+impl DataArgs {
+    /// Fills in the store defaults that come from the environment.
+    pub(crate) fn resolve(&mut self, environment: &airlock_core::EnvSnapshot) {
+        let store = match &mut self.command {
+            DataCommand::Import { store, .. } | DataCommand::Ls { store, .. } => store,
+        };
+        store.resolve(environment);
+    }
+}
+
 pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
     match &args.command {
         DataCommand::Import {

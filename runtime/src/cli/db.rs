@@ -69,6 +69,18 @@ fn now() -> UnixNanos {
     UnixNanos::new(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
+impl DbArgs {
+    /// Fills in the store defaults that come from the environment.
+    pub(crate) fn resolve(&mut self, environment: &airlock_core::EnvSnapshot) {
+        let store = match &mut self.command {
+            DbCommand::Migrate { store, .. }
+            | DbCommand::Status { store }
+            | DbCommand::VerifyAudit { store } => store,
+        };
+        store.resolve(environment);
+    }
+}
+
 pub(crate) fn run(args: &DbArgs) -> anyhow::Result<()> {
     match &args.command {
         DbCommand::Migrate { store, tag } => migrate(store, *tag),

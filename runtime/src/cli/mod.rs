@@ -3,11 +3,13 @@
 mod backtest;
 mod data;
 mod db;
+mod env;
 mod options;
 mod progress;
 mod source;
 mod sweep;
 
+use airlock_core::{EnvSnapshot, ModeTag};
 use clap::{Parser, Subcommand};
 
 pub(crate) use options::RunArgs;
@@ -43,19 +45,54 @@ enum Command {
     ///
     /// Example: airlock db migrate --database-url postgres://postgres@127.0.0.1:5432/airlock --tag paper
     Db(db::DbArgs),
+    /// Inspect an environment's settings and start-up guards.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
+    /// Start a session in an environment: run every start-up guard (exit 78 on a refusal, before
+    /// any connection), then connect to its endpoints. This build stops after the connection
+    /// check: the broker sessions arrive with later releases.
+    ///
+    /// Example: airlock run --env paper --secrets-file ~/.airlock/paper.secrets
+    Run(env::EnvArgs),
+}
+
+impl Cli {
+    /// The mode the command runs in (for the log span), if it has one.
+    pub(crate) fn mode(&self) -> Option<ModeTag> {
+        match &self.command {
+            Command::Backtest(_) | Command::Sweep(_) => Some(ModeTag::Backtest),
+            Command::Strategies | Command::Data(_) | Command::Db(_) => None,
+            Command::Env(command) => Some(env::mode_of(command.environment())),
+            Command::Run(args) => Some(env::mode_of(args.environment)),
+        }
+    }
 }
 
 /// Runs the command.
-pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
+pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()> {
     match cli.command {
-        Command::Backtest(args) => backtest::run(&args),
-        Command::Sweep(args) => sweep::run(&args),
-        Command::Data(args) => data::run(&args),
-        Command::Db(args) => db::run(&args),
+        Command::Backtest(mut args) => {
+            args.run.source.store.resolve(environment);
+            backtest::run(&args)
+        }
+        Command::Sweep(mut args) => {
+            args.run.source.store.resolve(environment);
+            sweep::run(&args)
+        }
+        Command::Data(mut args) => {
+            args.resolve(environment);
+            data::run(&args)
+        }
+        Command::Db(mut args) => {
+            args.resolve(environment);
+            db::run(&args)
+        }
         Command::Strategies => {
             print!("{}", strategies_text());
             Ok(())
         }
+        Command::Env(command) => env::check(&command, environment),
+        Command::Run(args) => env::start(&args, environment),
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use airlock::data::embedded::{EmbeddedStore, default_data_dir};
 use airlock::store::{self, CandleSeriesInfo, DATABASE_URL_VAR};
-use airlock_core::{Candle, Symbol, TimeRange, Timeframe};
+use airlock_core::{Candle, EnvSnapshot, Symbol, TimeRange, Timeframe};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
@@ -34,8 +34,26 @@ pub(crate) struct StoreArgs {
 }
 
 impl StoreArgs {
+    /// Fills in the defaults that come from the environment.
+    pub(crate) fn resolve(&mut self, environment: &EnvSnapshot) {
+        let data_dir = self
+            .data_dir
+            .get_or_insert_with(|| default_data_dir(environment))
+            .clone();
+        if self.database_url.is_none() {
+            self.database_url = Some(
+                environment
+                    .get(DATABASE_URL_VAR)
+                    .filter(|url| !url.is_empty())
+                    .map_or_else(|| store::default_sqlite_url(&data_dir), str::to_owned),
+            );
+        }
+    }
+
     pub(crate) fn data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(default_data_dir)
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".airlock"))
     }
 
     pub(crate) fn embedded(&self) -> EmbeddedStore {
@@ -45,11 +63,6 @@ impl StoreArgs {
     pub(crate) fn database_url(&self) -> String {
         self.database_url
             .clone()
-            .or_else(|| {
-                std::env::var(DATABASE_URL_VAR)
-                    .ok()
-                    .filter(|url| !url.is_empty())
-            })
             .unwrap_or_else(|| store::default_sqlite_url(&self.data_dir()))
     }
 

@@ -15,7 +15,7 @@ use super::progress::Progress;
 #[derive(Debug, Args)]
 pub(crate) struct SweepArgs {
     #[command(flatten)]
-    run: RunArgs,
+    pub(crate) run: RunArgs,
     /// A grid axis, repeatable: name=start..end:step (inclusive) or name=v1,v2,...
     #[arg(long = "grid", required = true, value_name = "SPEC")]
     grid: Vec<GridAxis>,

@@ -28,7 +28,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use airlock_core::{
-    Candle, CandleSource, Price, Quantity, Symbol, TimeRange, Timeframe, UnixNanos,
+    Candle, CandleSource, EnvSnapshot, Price, Quantity, Symbol, TimeRange, Timeframe, UnixNanos,
 };
 use airlock_store::{CandleSeriesInfo, CandleWrite};
 use thiserror::Error;
@@ -94,8 +94,8 @@ pub struct EmbeddedStore {
 
 /// The data directory when none is given: `$AIRLOCK_DATA_DIR`, else `$XDG_DATA_HOME/airlock`,
 /// else `$HOME/.local/share/airlock`, else `.airlock` in the working directory.
-pub fn default_data_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+pub fn default_data_dir(environment: &EnvSnapshot) -> PathBuf {
+    let var = |name: &str| environment.get(name).filter(|value| !value.is_empty());
     if let Some(dir) = var("AIRLOCK_DATA_DIR") {
         return PathBuf::from(dir);
     }
@@ -238,11 +238,6 @@ impl EmbeddedStore {
     /// The store in `root` (created on the first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
-    }
-
-    /// The store in [`default_data_dir`].
-    pub fn at_default() -> Self {
-        Self::new(default_data_dir())
     }
 
     /// The data directory.

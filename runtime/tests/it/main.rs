@@ -2,7 +2,11 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::panic,
     reason = "test helpers fail loudly by design"
 )]
 
 mod cli;
+mod guards;
+mod pg;
+mod store;

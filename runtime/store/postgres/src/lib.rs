@@ -858,3 +858,61 @@ impl Store for PgStore {
         .collect()
     }
 }
+
+/// Creating and dropping whole databases, for tests and first-time set-up: each integration
+/// test works in a database of its own and drops it afterwards.
+pub mod admin {
+    use super::{StoreError, db};
+    use sqlx::Connection;
+
+    fn checked(name: &str) -> Result<&str, StoreError> {
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+        if valid {
+            Ok(name)
+        } else {
+            Err(StoreError::Invalid {
+                field: "database name",
+                reason: format!("{name:?} must be 1 to 63 of a-z, 0-9 and _"),
+            })
+        }
+    }
+
+    /// Creates database `name` through the server at `admin_url`.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a name outside `[a-z0-9_]{1,63}`, or the server's error.
+    pub async fn create_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
+        let name = checked(name)?;
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .map_err(db("connecting"))?;
+        // An identifier cannot be a bind parameter; `checked` allows only [a-z0-9_].
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .map_err(db("creating a database"))?;
+        Ok(())
+    }
+
+    /// Drops database `name` (closing its other sessions first).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a name outside `[a-z0-9_]{1,63}`, or the server's error.
+    pub async fn drop_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
+        let name = checked(name)?;
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .map_err(db("connecting"))?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(db("dropping a database"))?;
+        Ok(())
+    }
+}
