@@ -146,10 +146,11 @@ fn import(
     timeframe: Option<Timeframe>,
     args: &StoreArgs,
 ) -> anyhow::Result<()> {
-    let postgres = match to {
-        Target::Postgres => {
-            let url = args.postgres_url()?;
-            Some(block_on(async {
+    // One runtime for the whole import: a pool's connections live on the runtime that made them.
+    block_on(async {
+        let postgres = match to {
+            Target::Postgres => {
+                let url = args.postgres_url()?;
                 let db = store::PgStore::connect(&url).await?;
                 let status = store::Store::status(&db).await?;
                 if !status.pending.is_empty() {
@@ -158,55 +159,52 @@ fn import(
                         store::redact_url(&url)
                     );
                 }
-                Ok::<_, anyhow::Error>(db)
-            })??)
-        }
-        Target::Embedded => None,
-    };
-    let embedded = args.embedded();
-    let mut total = CandleWrite::default();
-    let started = Instant::now();
-    for path in files {
-        let file = read_csv(path, options)?;
-        let frame = timeframe_of(path, &file.candles, timeframe)?;
-        let began = Instant::now();
-        let counts = match &postgres {
-            Some(db) => block_on(store::Store::write_candles(
-                db,
-                &file.symbol,
-                frame,
-                &file.candles,
-            ))??,
-            None => embedded.write(&file.symbol, frame, &file.candles)?,
+                Some(db)
+            }
+            Target::Embedded => None,
         };
-        let elapsed = began.elapsed().as_secs_f64();
-        let rows = file.candles.len();
+        let embedded = args.embedded();
+        let mut total = CandleWrite::default();
+        let started = Instant::now();
+        for path in files {
+            let file = read_csv(path, options)?;
+            let frame = timeframe_of(path, &file.candles, timeframe)?;
+            let began = Instant::now();
+            let counts = match &postgres {
+                Some(db) => {
+                    store::Store::write_candles(db, &file.symbol, frame, &file.candles).await?
+                }
+                None => embedded.write(&file.symbol, frame, &file.candles)?,
+            };
+            let elapsed = began.elapsed().as_secs_f64();
+            let rows = file.candles.len();
+            println!(
+                "{} {frame}: {rows} rows valid; {} new, {} changed, {} unchanged; {:.0} rows/s into {}",
+                file.symbol,
+                counts.inserted,
+                counts.updated,
+                counts.unchanged,
+                rows as f64 / elapsed.max(1e-9),
+                to.name()
+            );
+            total.inserted += counts.inserted;
+            total.updated += counts.updated;
+            total.unchanged += counts.unchanged;
+        }
+        let rows = total.inserted + total.updated + total.unchanged;
         println!(
-            "{} {frame}: {rows} rows valid; {} new, {} changed, {} unchanged; {:.0} rows/s into {}",
-            file.symbol,
-            counts.inserted,
-            counts.updated,
-            counts.unchanged,
-            rows as f64 / elapsed.max(1e-9),
-            to.name()
+            "imported {} files, {rows} rows in {:.3} s ({} new, {} changed, {} unchanged)",
+            files.len(),
+            started.elapsed().as_secs_f64(),
+            total.inserted,
+            total.updated,
+            total.unchanged
         );
-        total.inserted += counts.inserted;
-        total.updated += counts.updated;
-        total.unchanged += counts.unchanged;
-    }
-    let rows = total.inserted + total.updated + total.unchanged;
-    println!(
-        "imported {} files, {rows} rows in {:.3} s ({} new, {} changed, {} unchanged)",
-        files.len(),
-        started.elapsed().as_secs_f64(),
-        total.inserted,
-        total.updated,
-        total.unchanged
-    );
-    if to == Target::Embedded {
-        println!("store: {}", embedded.root().display());
-    }
-    Ok(())
+        if to == Target::Embedded {
+            println!("store: {}", embedded.root().display());
+        }
+        Ok(())
+    })?
 }
 
 fn list(source: Target, args: &StoreArgs) -> anyhow::Result<()> {

@@ -9,4 +9,5 @@
 mod cli;
 mod guards;
 mod pg;
+mod storage_cli;
 mod store;
