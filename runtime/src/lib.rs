@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod data;
+pub mod ephemeral;
 pub mod guard;
 pub mod logging;
 mod runtime;

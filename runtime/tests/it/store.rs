@@ -28,7 +28,7 @@ fn qty(text: &str) -> Quantity {
 async fn migrations_and_tag(store: &dyn Store) {
     let before = store.status().await.unwrap();
     assert!(before.applied.is_empty(), "{before:?}");
-    assert_eq!(before.pending.len(), 1);
+    assert_eq!(before.pending.len(), 2);
     assert_eq!(before.environment_tag, None);
     let applied = store.migrate().await.unwrap();
     assert_eq!(applied, before.pending);

@@ -24,7 +24,8 @@ pub use error::StoreError;
 pub use records::{
     Applied, CandleSeriesInfo, CandleWrite, FillRecord, MigrationStatus, NewFill, NewPosition,
     NewPromotion, NewRiskEvent, NewRun, NewSignal, OrderIntent, OrderRecord, OrderState,
-    RiskEventKind, RunId, RunRecord, RunState, SignalIntake, StateChange, strategy_version,
+    RiskEventKind, RunId, RunRecord, RunState, SignalIntake, StateChange, TradingState,
+    TradingStateRecord, strategy_version,
 };
 
 /// Which database a store writes to.
@@ -166,4 +167,17 @@ pub trait Store: Send + Sync {
 
     /// Every stored candle series with its range and row count.
     async fn candle_series(&self) -> Result<Vec<CandleSeriesInfo>, StoreError>;
+
+    /// Records a trading-state change durably and returns it with its version.
+    async fn set_trading_state(
+        &self,
+        state: TradingState,
+        reason: &str,
+        actor: &str,
+        at: UnixNanos,
+    ) -> Result<TradingStateRecord, StoreError>;
+
+    /// The current trading state: the latest change, or `None` when none was ever recorded (the
+    /// runtime then starts halted).
+    async fn trading_state(&self) -> Result<Option<TradingStateRecord>, StoreError>;
 }

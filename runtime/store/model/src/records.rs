@@ -453,3 +453,63 @@ mod tests {
         assert!(OrderState::parse("lost").is_err());
     }
 }
+
+/// The trading state as stored and broadcast: every order is checked against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TradingState {
+    /// Orders that pass the risk checks are sent.
+    Active,
+    /// Only orders that reduce a position are sent.
+    Reducing,
+    /// No order is sent; open orders are cancelled.
+    Halted,
+}
+
+impl TradingState {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TradingState::Active => "active",
+            TradingState::Reducing => "reducing",
+            TradingState::Halted => "halted",
+        }
+    }
+
+    /// Parses a stored or broadcast name.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for a name this binary does not know.
+    pub fn parse(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "active" => Ok(TradingState::Active),
+            "reducing" => Ok(TradingState::Reducing),
+            "halted" => Ok(TradingState::Halted),
+            other => Err(StoreError::Corrupt {
+                field: "trading_state_changes.state",
+                reason: format!("unknown trading state {other:?}"),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for TradingState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One recorded trading-state change; the latest is the current state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TradingStateRecord {
+    /// Increases with every change: a broadcast with a lower version is stale.
+    pub version: i64,
+    /// The state.
+    pub state: TradingState,
+    /// Why it changed.
+    pub reason: String,
+    /// Who changed it.
+    pub actor: String,
+    /// When.
+    pub at: UnixNanos,
+}

@@ -21,7 +21,7 @@ use airlock_store::{
     Applied, AuditEntry, AuditVerdict, Backend, CandleSeriesInfo, CandleWrite, ChainHash,
     FillRecord, MigrationStatus, NewAuditEntry, NewFill, NewPosition, NewPromotion, NewRiskEvent,
     NewRun, NewSignal, OrderIntent, OrderRecord, OrderState, RunId, RunRecord, RunState,
-    SignalIntake, StateChange, Store, StoreError, chain_hash,
+    SignalIntake, StateChange, Store, StoreError, TradingState, TradingStateRecord, chain_hash,
 };
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -856,6 +856,53 @@ impl Store for PgStore {
             })
         })
         .collect()
+    }
+
+    async fn set_trading_state(
+        &self,
+        state: TradingState,
+        reason: &str,
+        actor: &str,
+        at: UnixNanos,
+    ) -> Result<TradingStateRecord, StoreError> {
+        let row = sqlx::query!(
+            "INSERT INTO trading_state_changes (state, reason, actor, at_ns) VALUES ($1, $2, $3, $4)
+             RETURNING version AS \"version!\"",
+            state.as_str(),
+            reason,
+            actor,
+            nanos("trading_state_changes.at_ns", at)?
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db("recording the trading state"))?;
+        Ok(TradingStateRecord {
+            version: row.version,
+            state,
+            reason: reason.to_owned(),
+            actor: actor.to_owned(),
+            at,
+        })
+    }
+
+    async fn trading_state(&self) -> Result<Option<TradingStateRecord>, StoreError> {
+        let row = sqlx::query!(
+            "SELECT version, state, reason, actor, at_ns FROM trading_state_changes
+             ORDER BY version DESC LIMIT 1"
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("reading the trading state"))?;
+        row.map(|row| {
+            Ok(TradingStateRecord {
+                version: row.version,
+                state: TradingState::parse(&row.state)?,
+                reason: row.reason,
+                actor: row.actor,
+                at: columns::instant("trading_state_changes.at_ns", row.at_ns)?,
+            })
+        })
+        .transpose()
     }
 }
 
