@@ -1,0 +1,1 @@
+//! Momentum Radar (in progress).
