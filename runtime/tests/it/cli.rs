@@ -284,3 +284,56 @@ fn sma_cross_on_msft_matches_an_independent_replication() {
     );
     assert_eq!(report["stats"]["trades"], 78);
 }
+
+/// Every order goes through the risk manager: the printed summary, the JSON and the HTML report
+/// count refusals per rule, and a loss limit's halt is reported with its reason.
+#[test]
+fn backtest_reports_refusals_per_risk_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, html) = (dir.path().join("r.json"), dir.path().join("r.html"));
+    let file = data(AAPL);
+    let output = airlock(&[
+        "backtest",
+        "--data",
+        file.to_str().unwrap(),
+        "--max-order-notional",
+        "1000000",
+        "--max-daily-loss",
+        "150000",
+        "--json",
+        json.to_str().unwrap(),
+        "--report",
+        html.to_str().unwrap(),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+    assert!(
+        stdout.contains("refused by pre-trade checks (max_order_notional 16, trading_state 6)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("risk:     2019-01-03T00:00:00Z halted: loss today"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let refusals = report["refusals"].as_object().unwrap();
+    assert_eq!(refusals.len(), 18);
+    assert_eq!(refusals["max_order_notional"], 16);
+    assert_eq!(refusals["blocked_symbol"], 0);
+    assert_eq!(report["risk_transitions"][1]["to"], "halted");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Orders refused by each pre-trade rule (22 in all)."));
+}
+
+#[test]
+fn risk_limits_cannot_be_switched_off() {
+    let file = data(AAPL);
+    let stderr = failing(&[
+        "backtest",
+        "--data",
+        file.to_str().unwrap(),
+        "--max-leverage",
+        "none",
+    ]);
+    assert!(stderr.contains("there is no \"none\""), "{stderr}");
+}
