@@ -3,6 +3,7 @@
 mod backtest;
 mod options;
 mod progress;
+mod scan;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -10,7 +11,8 @@ use clap::{Parser, Subcommand};
 pub(crate) use options::RunArgs;
 
 /// Airlock runs one strategy codebase in backtest, dry-run, paper and live, and cannot cross
-/// those wires by accident. This build runs backtests and parameter sweeps on candle files.
+/// those wires by accident. This build runs backtests, parameter sweeps and the Momentum Radar
+/// scanner on candle files.
 #[derive(Debug, Parser)]
 #[command(name = "airlock", version, about, long_about = None, max_term_width = 100)]
 pub(crate) struct Cli {
@@ -32,6 +34,11 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// List the built-in strategies and their parameters.
     Strategies,
+    /// Rank a universe of candle files with Momentum Radar (rate of change, relative volume,
+    /// distance from the high, breakouts, ATR).
+    ///
+    /// Example: airlock scan --universe examples/data/sp500-daily --top 20 --json radar.json
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the command.
@@ -39,6 +46,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Backtest(args) => backtest::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Scan(args) => scan::run(&args),
         Command::Strategies => {
             print!("{}", strategies_text());
             Ok(())
