@@ -47,6 +47,7 @@ pub enum BacktestError {
 struct SlotState {
     symbol: Symbol,
     engine_slot: SymbolSlot,
+    risk_slot: usize,
     position: Quantity,
     last_close: Option<Price>,
     entry_order: Option<ClientOrderId>,
@@ -141,6 +142,7 @@ impl<'a> Replay<'a> {
         config: &'a BacktestConfig,
     ) -> Result<Self, BacktestError> {
         let mut engine = MatchingEngine::new(config.engine);
+        let mut risk = RiskManager::new(config.risk.clone());
         let account = engine.open_account(config.initial_cash);
         let mut slots = Vec::with_capacity(series.len());
         let mut by_symbol = BTreeMap::new();
@@ -161,6 +163,7 @@ impl<'a> Replay<'a> {
             slots.push(SlotState {
                 symbol: one.symbol,
                 engine_slot: engine.slot(one.symbol),
+                risk_slot: risk.symbol_slot(one.symbol),
                 position: Quantity::ZERO,
                 last_close: None,
                 entry_order: None,
@@ -180,7 +183,7 @@ impl<'a> Replay<'a> {
             order_index: FxHashMap::default(),
             fills: Vec::new(),
             refusals: Rule::ALL.iter().map(|rule| (rule.name(), 0)).collect(),
-            risk: RiskManager::new(config.risk.clone()),
+            risk,
             risk_confirmed: false,
             transitions: Vec::new(),
             events: Vec::new(),
@@ -202,7 +205,8 @@ impl<'a> Replay<'a> {
         let symbol = state.symbol;
         self.engine.on_candle(state.engine_slot, candle);
         state.last_close = Some(candle.close());
-        self.risk.on_price(symbol, candle.close(), candle.ts());
+        self.risk
+            .on_price_at(state.risk_slot, candle.close(), candle.ts());
         if !self.risk_confirmed {
             // The account is flat and holds its initial cash: the state is known.
             self.risk_confirmed = true;

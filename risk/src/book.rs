@@ -1,6 +1,6 @@
 //! What the manager knows of the account: positions, working orders and last prices per symbol.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
 
 use airlock_core::{ClientOrderId, Price, Quantity, Side, Symbol, UnixNanos};
 
@@ -21,30 +21,66 @@ struct Working {
     remaining: Quantity,
 }
 
-/// Positions, working orders and marks.
+/// Positions, working orders and marks, one dense slot per symbol.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Book {
-    symbols: BTreeMap<Symbol, Entry>,
-    working: HashMap<ClientOrderId, Working>,
+    index: FxHashMap<Symbol, usize>,
+    entries: Vec<(Symbol, Entry)>,
+    working: FxHashMap<ClientOrderId, Working>,
 }
 
 impl Book {
+    /// The slot of `symbol`, added if new.
+    pub(crate) fn slot(&mut self, symbol: Symbol) -> usize {
+        if let Some(&slot) = self.index.get(&symbol) {
+            return slot;
+        }
+        let slot = self.entries.len();
+        self.entries.push((symbol, Entry::default()));
+        self.index.insert(symbol, slot);
+        slot
+    }
+
+    fn entry(&self, symbol: Symbol) -> Option<&Entry> {
+        let slot = *self.index.get(&symbol)?;
+        self.entries.get(slot).map(|(_, entry)| entry)
+    }
+
+    fn entry_mut(&mut self, symbol: Symbol) -> Option<&mut Entry> {
+        let slot = self.slot(symbol);
+        self.entries.get_mut(slot).map(|(_, entry)| entry)
+    }
+
     pub(crate) fn holding(&self, symbol: Symbol) -> Holding {
-        self.symbols
-            .get(&symbol)
+        self.entry(symbol)
             .map_or_else(Holding::default, |entry| entry.holding)
     }
 
     pub(crate) fn mark(&self, symbol: Symbol) -> Option<Mark> {
-        self.symbols.get(&symbol).and_then(|entry| entry.mark)
+        self.entry(symbol).and_then(|entry| entry.mark)
+    }
+
+    /// Sets the mark of the symbol in `slot`; `false` if there is no such slot.
+    #[inline]
+    pub(crate) fn set_mark_at(&mut self, slot: usize, price: Price, at: UnixNanos) -> bool {
+        match self.entries.get_mut(slot) {
+            Some((_, entry)) => {
+                entry.mark = Some(Mark { price, at });
+                true
+            }
+            None => false,
+        }
     }
 
     pub(crate) fn set_mark(&mut self, symbol: Symbol, price: Price, at: UnixNanos) {
-        self.symbols.entry(symbol).or_default().mark = Some(Mark { price, at });
+        let slot = self.slot(symbol);
+        self.set_mark_at(slot, price, at);
     }
 
     pub(crate) fn set_position(&mut self, symbol: Symbol, position: Quantity) {
-        self.symbols.entry(symbol).or_default().holding.position = position;
+        if let Some(entry) = self.entry_mut(symbol) {
+            entry.holding.position = position;
+        }
     }
 
     /// Adds an approved order as working.
@@ -55,7 +91,9 @@ impl Book {
         side: Side,
         quantity: Quantity,
     ) {
-        let entry = self.symbols.entry(symbol).or_default();
+        let Some(entry) = self.entry_mut(symbol) else {
+            return;
+        };
         let holding = &mut entry.holding;
         let slot = match side {
             Side::Buy => &mut holding.working_buy,
@@ -92,7 +130,7 @@ impl Book {
         if done {
             self.working.remove(id);
         }
-        if let Some(entry) = self.symbols.get_mut(&symbol) {
+        if let Some(entry) = self.entry_mut(symbol) {
             let slot = match side {
                 Side::Buy => &mut entry.holding.working_buy,
                 Side::Sell => &mut entry.holding.working_sell,
@@ -113,7 +151,9 @@ impl Book {
         quantity: Quantity,
     ) {
         self.release(id, Some(quantity));
-        let entry = self.symbols.entry(symbol).or_default();
+        let Some(entry) = self.entry_mut(symbol) else {
+            return;
+        };
         let signed = match side {
             Side::Buy => Some(quantity),
             Side::Sell => quantity.checked_neg(),
@@ -140,7 +180,7 @@ impl Book {
         let mut before_totals = Totals::default();
         let mut after_totals = Totals::default();
         let overflow = || Refusal::new(Rule::MaxGrossExposure, "exposure arithmetic overflows");
-        for (each, entry) in &self.symbols {
+        for (each, entry) in &self.entries {
             if *each == symbol {
                 continue;
             }
@@ -173,7 +213,7 @@ impl Book {
     /// Σ worst |position| × price over symbols with a usable price (for reports and tests).
     pub(crate) fn gross_exposure(&self) -> Option<airlock_core::Money> {
         let mut totals = Totals::default();
-        for entry in self.symbols.values() {
+        for (_, entry) in &self.entries {
             if entry.holding == Holding::default() {
                 continue;
             }

@@ -151,6 +151,18 @@ impl RiskManager {
         self.book.set_mark(symbol, price, at);
     }
 
+    /// A dense slot for `symbol`, for [`on_price_at`](Self::on_price_at) on a hot path.
+    pub fn symbol_slot(&mut self, symbol: Symbol) -> usize {
+        self.book.slot(symbol)
+    }
+
+    /// [`on_price`](Self::on_price) by the slot [`symbol_slot`](Self::symbol_slot) gave; `false`
+    /// (nothing recorded) for a slot it did not give.
+    #[inline]
+    pub fn on_price_at(&mut self, slot: usize, price: Price, at: UnixNanos) -> bool {
+        self.book.set_mark_at(slot, price, at)
+    }
+
     /// The account's equity now. Judges the daily loss and drawdown limits, which may move the
     /// state to Reducing or Halted.
     pub fn on_equity(&mut self, equity: Money, at: UnixNanos) {

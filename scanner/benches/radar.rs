@@ -67,6 +67,17 @@ fn main() {
     let extra = 2_000;
     let (symbols, series) = universe(BARS + extra);
     let config = RadarConfig::default();
+    // Bars as a feed delivers them: one stream in time order, every symbol's bar of a day
+    // before the next day's (the slot is the symbol's index).
+    let stream: Vec<(usize, Candle)> = (0..BARS + extra)
+        .flat_map(|day| {
+            series
+                .iter()
+                .enumerate()
+                .map(move |(slot, candles)| (slot, candles[day]))
+        })
+        .collect();
+    let day_of = |day: usize| &stream[day * SYMBOLS..(day + 1) * SYMBOLS];
 
     // Full pass: every bar of every symbol, in time order, then one ranking.
     let mut samples = Vec::new();
@@ -74,11 +85,11 @@ fn main() {
     for _ in 0..31 {
         let started = Instant::now();
         let mut radar = Radar::new(config.clone()).unwrap();
-        let slots: Vec<usize> = symbols.iter().map(|symbol| radar.slot(*symbol)).collect();
-        for day in 0..BARS {
-            for (slot, candles) in slots.iter().zip(&series) {
-                radar.update_slot(*slot, &candles[day]).unwrap();
-            }
+        for symbol in &symbols {
+            radar.slot(*symbol);
+        }
+        for (slot, candle) in &stream[..BARS * SYMBOLS] {
+            radar.update_slot(*slot, candle).unwrap();
         }
         let ranking = radar.rank();
         samples.push(started.elapsed());
@@ -96,18 +107,18 @@ fn main() {
 
     // Incremental: a warm radar takes one new bar for every symbol, then re-ranks.
     let mut radar = Radar::new(config).unwrap();
-    let slots: Vec<usize> = symbols.iter().map(|symbol| radar.slot(*symbol)).collect();
-    for day in 0..BARS {
-        for (slot, candles) in slots.iter().zip(&series) {
-            radar.update_slot(*slot, &candles[day]).unwrap();
-        }
+    for symbol in &symbols {
+        radar.slot(*symbol);
+    }
+    for (slot, candle) in &stream[..BARS * SYMBOLS] {
+        radar.update_slot(*slot, candle).unwrap();
     }
     let watchlist = radar.subscribe(20);
     let mut samples = Vec::with_capacity(extra);
     for day in BARS..BARS + extra {
         let started = Instant::now();
-        for (slot, candles) in slots.iter().zip(&series) {
-            radar.update_slot(*slot, &candles[day]).unwrap();
+        for (slot, candle) in day_of(day) {
+            radar.update_slot(*slot, candle).unwrap();
         }
         let ranking = radar.refresh();
         samples.push(started.elapsed());

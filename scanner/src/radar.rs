@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::config::{ConfigError, RadarConfig};
 use crate::ranking::{Excluded, Exclusion, Ranking, rank_rows};
-use crate::symbol::SymbolState;
+use crate::symbol::{Params, SymbolState};
 use crate::watchlist::{Subscription, WatchlistChange, WatchlistId};
 
 /// A bar the radar cannot take.
@@ -38,7 +38,9 @@ pub enum UpdateError {
 pub struct Radar {
     config: RadarConfig,
     warm_up: usize,
+    params: Params,
     states: Vec<SymbolState>,
+    symbols: Vec<Symbol>,
     index: HashMap<Symbol, usize>,
     as_of: Option<UnixNanos>,
     subscriptions: Vec<Subscription>,
@@ -53,8 +55,10 @@ impl Radar {
         config.validate()?;
         Ok(Self {
             warm_up: config.warm_up_bars(),
+            params: Params::new(&config),
             config,
             states: Vec::new(),
+            symbols: Vec::new(),
             index: HashMap::new(),
             as_of: None,
             subscriptions: Vec::new(),
@@ -73,7 +77,8 @@ impl Radar {
             return slot;
         }
         let slot = self.states.len();
-        self.states.push(SymbolState::new(symbol, &self.config));
+        self.states.push(SymbolState::new(&self.config));
+        self.symbols.push(symbol);
         self.index.insert(symbol, slot);
         slot
     }
@@ -104,20 +109,18 @@ impl Radar {
     /// [`UpdateError`] for an unknown slot or a bar not later than the symbol's last one.
     #[inline]
     pub fn update_slot(&mut self, slot: usize, candle: &Candle) -> Result<(), UpdateError> {
-        let state = self
-            .states
-            .get_mut(slot)
-            .ok_or(UpdateError::UnknownSlot(slot))?;
-        if let Some(last) = state.last_ts
-            && candle.ts() <= last
-        {
+        let (Some(state), Some(symbol)) = (self.states.get_mut(slot), self.symbols.get(slot))
+        else {
+            return Err(UpdateError::UnknownSlot(slot));
+        };
+        if state.bars > 0 && candle.ts() <= state.last_ts {
             return Err(UpdateError::NotAscending {
-                symbol: state.symbol,
+                symbol: *symbol,
                 ts: candle.ts(),
-                last,
+                last: state.last_ts,
             });
         }
-        state.update(candle);
+        state.update(candle, &self.params);
         if self.as_of.is_none_or(|as_of| candle.ts() > as_of) {
             self.as_of = Some(candle.ts());
         }
@@ -130,22 +133,21 @@ impl Radar {
     pub fn rank(&self) -> Ranking {
         let mut eligible = Vec::with_capacity(self.states.len());
         let mut excluded = Vec::new();
-        for state in &self.states {
-            let exclude = |why| Excluded {
-                symbol: state.symbol,
-                why,
-            };
-            let Some(factors) = state.factors(self.warm_up) else {
+        for (state, &symbol) in self.states.iter().zip(&self.symbols) {
+            let exclude = |why| Excluded { symbol, why };
+            let Some(factors) = state.factors(self.warm_up, &self.params) else {
                 excluded.push(exclude(Exclusion::WarmingUp {
                     bars: state.bars,
                     needed: self.warm_up,
                 }));
                 continue;
             };
-            if let (Some(last), Some(as_of)) = (state.last_ts, self.as_of)
-                && last < as_of
+            if let Some(as_of) = self.as_of
+                && state.last_ts < as_of
             {
-                excluded.push(exclude(Exclusion::Stale { last }));
+                excluded.push(exclude(Exclusion::Stale {
+                    last: state.last_ts,
+                }));
             } else if factors.close < self.config.min_price {
                 excluded.push(exclude(Exclusion::BelowMinPrice {
                     close: factors.close,
@@ -155,7 +157,7 @@ impl Radar {
                     average: factors.avg_dollar_volume,
                 }));
             } else {
-                eligible.push((state.symbol, factors));
+                eligible.push((symbol, factors));
             }
         }
         excluded.sort_by(|a, b| a.symbol.as_str().cmp(b.symbol.as_str()));

@@ -106,9 +106,11 @@ fn standardise(values: &[f64]) -> impl Fn(f64) -> f64 {
 
 /// Scores and sorts the eligible symbols.
 pub(crate) fn rank_rows(eligible: &[(Symbol, Factors)], weights: &Weights) -> Vec<RankedRow> {
-    let log_volume = |factors: &Factors| factors.relative_volume.max(1e-9).ln();
     let roc: Vec<f64> = eligible.iter().map(|(_, f)| f.roc).collect();
-    let volume: Vec<f64> = eligible.iter().map(|(_, f)| log_volume(f)).collect();
+    let volume: Vec<f64> = eligible
+        .iter()
+        .map(|(_, f)| f.relative_volume.max(1e-9).ln())
+        .collect();
     let high: Vec<f64> = eligible.iter().map(|(_, f)| f.distance_from_high).collect();
     let atr: Vec<f64> = eligible.iter().map(|(_, f)| f.atr_fraction).collect();
     let (z_roc, z_volume, z_high, z_atr) = (
@@ -117,21 +119,41 @@ pub(crate) fn rank_rows(eligible: &[(Symbol, Factors)], weights: &Weights) -> Ve
         standardise(&high),
         standardise(&atr),
     );
-    let mut rows: Vec<RankedRow> = eligible
+    // Sort (score, index) pairs, not rows: rows are built once, in rank order.
+    let mut order: Vec<(f64, usize)> = eligible
         .iter()
-        .map(|(symbol, factors)| {
+        .enumerate()
+        .map(|(index, (_, factors))| {
             let breakout = if factors.breakout {
                 weights.breakout
             } else {
                 0.0
             };
-            let score = weights.roc * z_roc(factors.roc)
-                + weights.relative_volume * z_volume(log_volume(factors))
-                + weights.distance_from_high * z_high(factors.distance_from_high)
-                + weights.atr_fraction * z_atr(factors.atr_fraction)
+            let value = |values: &[f64]| values.get(index).copied().unwrap_or_default();
+            let score = weights.roc * z_roc(value(&roc))
+                + weights.relative_volume * z_volume(value(&volume))
+                + weights.distance_from_high * z_high(value(&high))
+                + weights.atr_fraction * z_atr(value(&atr))
                 + breakout;
-            RankedRow {
-                rank: 0,
+            (score, index)
+        })
+        .collect();
+    let symbol_of = |index: usize| {
+        eligible
+            .get(index)
+            .map_or("", |(symbol, _)| symbol.as_str())
+    };
+    order.sort_unstable_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| symbol_of(a.1).cmp(symbol_of(b.1)))
+    });
+    order
+        .iter()
+        .zip(1..)
+        .filter_map(|(&(score, index), rank)| {
+            let (symbol, factors) = eligible.get(index)?;
+            Some(RankedRow {
+                rank,
                 symbol: *symbol,
                 close: factors.close,
                 roc_pct: factors.roc * 100.0,
@@ -141,18 +163,9 @@ pub(crate) fn rank_rows(eligible: &[(Symbol, Factors)], weights: &Weights) -> Ve
                 atr_pct: factors.atr_fraction * 100.0,
                 avg_dollar_volume: factors.avg_dollar_volume,
                 score,
-            }
+            })
         })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.symbol.as_str().cmp(b.symbol.as_str()))
-    });
-    for (index, row) in rows.iter_mut().enumerate() {
-        row.rank = index + 1;
-    }
-    rows
+        .collect()
 }
 
 impl Ranking {

@@ -1,6 +1,6 @@
 //! One symbol's incremental state: every factor is updated in O(1) per bar.
 
-use airlock_core::{Candle, Money, Price, Quantity, Symbol, UnixNanos};
+use airlock_core::{Candle, Money, Price, Quantity, UnixNanos};
 
 use crate::config::RadarConfig;
 use crate::window::MaxWindow;
@@ -40,29 +40,47 @@ impl Slim {
     }
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct SymbolState {
-    pub(crate) symbol: Symbol,
-    pub(crate) bars: usize,
-    pub(crate) last_ts: Option<UnixNanos>,
-    /// The last `max(roc_bars, volume_bars) + 1` bars, oldest overwritten first.
-    ring: Vec<Slim>,
-    /// Where the newest bar is in `ring`.
-    newest: usize,
+/// The windows, shared by every symbol (kept out of each symbol's state to keep it small).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
     roc_bars: usize,
     volume_bars: usize,
-    /// Exact sums over the last `volume_bars` bars (the newest included).
-    volume_sum: i128,
-    dollar_sum: i128,
-    /// The volume sum of the `volume_bars` bars before the newest, once there were that many.
-    volume_before: Option<i128>,
-    highs: MaxWindow,
     high_bars: usize,
-    breakout: bool,
     atr_bars: usize,
     /// `atr_bars − 1` and `1 / atr_bars`, for Wilder's smoothing.
     atr_keep: f64,
     atr_scale: f64,
+}
+
+impl Params {
+    pub(crate) fn new(config: &RadarConfig) -> Self {
+        Self {
+            roc_bars: config.roc_bars,
+            volume_bars: config.volume_bars,
+            high_bars: config.high_bars,
+            atr_bars: config.atr_bars,
+            atr_keep: config.atr_bars as f64 - 1.0,
+            atr_scale: 1.0 / config.atr_bars as f64,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SymbolState {
+    pub(crate) bars: usize,
+    /// The last bar's time (meaningful once `bars > 0`).
+    pub(crate) last_ts: UnixNanos,
+    /// The last `max(roc_bars, volume_bars) + 1` bars, oldest overwritten first.
+    ring: Vec<Slim>,
+    /// Where the newest bar is in `ring`.
+    newest: usize,
+    /// Exact sums over the last `volume_bars` bars (the newest included).
+    volume_sum: i128,
+    dollar_sum: i128,
+    /// The volume sum of the `volume_bars` bars before the newest (once there were that many).
+    volume_before: i128,
+    highs: MaxWindow,
+    breakout: bool,
     /// In raw price units.
     atr: f64,
     atr_seed: f64,
@@ -70,25 +88,18 @@ pub(crate) struct SymbolState {
 }
 
 impl SymbolState {
-    pub(crate) fn new(symbol: Symbol, config: &RadarConfig) -> Self {
+    pub(crate) fn new(config: &RadarConfig) -> Self {
         let span = config.roc_bars.max(config.volume_bars) + 1;
         Self {
-            symbol,
             bars: 0,
-            last_ts: None,
+            last_ts: UnixNanos::default(),
             ring: vec![Slim::default(); span],
             newest: span - 1,
-            roc_bars: config.roc_bars,
-            volume_bars: config.volume_bars,
             volume_sum: 0,
             dollar_sum: 0,
-            volume_before: None,
+            volume_before: 0,
             highs: MaxWindow::new(config.high_bars),
-            high_bars: config.high_bars,
             breakout: false,
-            atr_bars: config.atr_bars,
-            atr_keep: config.atr_bars as f64 - 1.0,
-            atr_scale: 1.0 / config.atr_bars as f64,
             atr: 0.0,
             atr_seed: 0.0,
             prev_close: 0,
@@ -109,7 +120,7 @@ impl SymbolState {
 
     /// Takes the next bar (the caller checked that it is later than the last one).
     #[inline]
-    pub(crate) fn update(&mut self, candle: &Candle) {
+    pub(crate) fn update(&mut self, candle: &Candle, params: &Params) {
         let (high, low) = (candle.high().raw(), candle.low().raw());
         let bar = Slim {
             close: candle.close().raw(),
@@ -117,7 +128,7 @@ impl SymbolState {
         };
         let prev_close = (self.bars > 0).then_some(self.prev_close);
         // Relative volume is judged against the bars before this one.
-        self.volume_before = (self.bars >= self.volume_bars).then_some(self.volume_sum);
+        self.volume_before = self.volume_sum;
         self.newest = if self.newest + 1 == self.ring.len() {
             0
         } else {
@@ -128,14 +139,14 @@ impl SymbolState {
         }
         self.volume_sum += i128::from(bar.volume);
         self.dollar_sum += bar.dollars();
-        if self.bars >= self.volume_bars {
-            let leaving = self.back(self.volume_bars);
+        if self.bars >= params.volume_bars {
+            let leaving = self.back(params.volume_bars);
             self.volume_sum -= i128::from(leaving.volume);
             self.dollar_sum -= leaving.dollars();
         }
         // Breakout against the previous N highs, then this high joins the window.
         self.breakout =
-            self.bars >= self.high_bars && self.highs.max().is_some_and(|max| bar.close > max);
+            self.bars >= params.high_bars && self.highs.max().is_some_and(|max| bar.close > max);
         self.highs.push(high);
         // Wilder's ATR in raw price units, seeded with the mean of the first N true ranges.
         let range = match prev_close {
@@ -144,34 +155,34 @@ impl SymbolState {
                 .max(low.saturating_sub(prev).saturating_abs()),
             None => high.saturating_sub(low),
         } as f64;
-        if self.bars < self.atr_bars {
+        if self.bars < params.atr_bars {
             self.atr_seed += range;
             self.atr = self.atr_seed / (self.bars + 1) as f64;
         } else {
-            self.atr = (self.atr * self.atr_keep + range) * self.atr_scale;
+            self.atr = (self.atr * params.atr_keep + range) * params.atr_scale;
         }
         self.prev_close = bar.close;
         self.bars += 1;
-        self.last_ts = Some(candle.ts());
+        self.last_ts = candle.ts();
     }
 
     /// The factors, once every window has filled.
-    pub(crate) fn factors(&self, warm_up: usize) -> Option<Factors> {
+    pub(crate) fn factors(&self, warm_up: usize, params: &Params) -> Option<Factors> {
         if self.bars < warm_up {
             return None;
         }
         let newest = self.back(0);
         let close = Price::from_raw(newest.close);
-        let base = self.back(self.roc_bars).close as f64;
+        let base = self.back(params.roc_bars).close as f64;
         let high = self.highs.max()? as f64;
-        let relative_volume = match self.volume_before {
-            Some(sum) if sum > 0 => {
-                let average = sum as f64 / self.volume_bars as f64;
-                newest.volume as f64 / average
-            }
-            _ => 1.0,
+        // Warm-up guarantees more than `volume_bars` bars, so `volume_before` is a full window.
+        let relative_volume = if self.volume_before > 0 {
+            let average = self.volume_before as f64 / params.volume_bars as f64;
+            newest.volume as f64 / average
+        } else {
+            1.0
         };
-        let count = i128::try_from(self.volume_bars).ok()?.max(1);
+        let count = i128::try_from(params.volume_bars).ok()?.max(1);
         let close_raw = newest.close as f64;
         Some(Factors {
             close,

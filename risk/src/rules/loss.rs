@@ -52,18 +52,34 @@ impl DayTracker {
     pub(crate) fn drawdown_breach(&self, fraction: Rate) -> Option<String> {
         let equity = self.last?;
         let fall = self.peak - equity;
+        if fall <= Money::ZERO {
+            return None;
+        }
+        if self.peak.is_positive() {
+            // fall > peak × fraction, compared exactly as fall × 10⁹ > peak × fraction_raw
+            // (no division on the per-bar path); past i128, the rounded product decides.
+            let scale = i128::from(airlock_core::SCALE);
+            let exceeds = match (
+                fall.raw().checked_mul(scale),
+                self.peak.raw().checked_mul(i128::from(fraction.raw())),
+            ) {
+                (Some(left), Some(right)) => left > right,
+                _ => fall > self.peak.checked_mul_rate(fraction).unwrap_or(Money::ZERO),
+            };
+            if !exceeds {
+                return None;
+            }
+        }
         let allowed = if self.peak.is_positive() {
             self.peak.checked_mul_rate(fraction).unwrap_or(Money::ZERO)
         } else {
             Money::ZERO
         };
-        (fall > allowed).then(|| {
-            format!(
-                "equity {equity} is {fall} below today's peak {}; max_drawdown_fraction {fraction} \
-                 allows {allowed}",
-                self.peak
-            )
-        })
+        Some(format!(
+            "equity {equity} is {fall} below today's peak {}; max_drawdown_fraction {fraction} \
+             allows {allowed}",
+            self.peak
+        ))
     }
 }
 

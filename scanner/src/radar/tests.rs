@@ -109,11 +109,7 @@ fn filters_and_staleness_exclude_with_reasons() {
     assert_eq!(ranking.as_of, Some(day(4)));
     assert_eq!(ranking.rows.len(), 1);
     assert_eq!(ranking.rows[0].symbol, symbol("GOOD"));
-    let reasons: Vec<String> = ranking
-        .excluded
-        .iter()
-        .map(serde_json_like)
-        .collect();
+    let reasons: Vec<String> = ranking.excluded.iter().map(serde_json_like).collect();
     assert_eq!(
         reasons,
         [
