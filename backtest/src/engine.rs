@@ -256,6 +256,7 @@ impl<'a> Replay<'a> {
     }
 
     /// Keeps the risk manager's state transitions (refusal events are already in the orders).
+    #[inline]
     fn collect_risk_events(&mut self) {
         if self.risk.events().is_empty() {
             return;

@@ -16,7 +16,7 @@ struct Entry {
 
 #[derive(Debug, Clone, Copy)]
 struct Working {
-    symbol: Symbol,
+    slot: usize,
     side: Side,
     remaining: Quantity,
 }
@@ -91,19 +91,20 @@ impl Book {
         side: Side,
         quantity: Quantity,
     ) {
-        let Some(entry) = self.entry_mut(symbol) else {
+        let slot = self.slot(symbol);
+        let Some((_, entry)) = self.entries.get_mut(slot) else {
             return;
         };
         let holding = &mut entry.holding;
-        let slot = match side {
+        let working = match side {
             Side::Buy => &mut holding.working_buy,
             Side::Sell => &mut holding.working_sell,
         };
-        *slot = slot.checked_add(quantity).unwrap_or(Quantity::MAX);
+        *working = working.checked_add(quantity).unwrap_or(Quantity::MAX);
         self.working.insert(
             id,
             Working {
-                symbol,
+                slot,
                 side,
                 remaining: quantity,
             },
@@ -122,15 +123,11 @@ impl Book {
             .remaining
             .checked_sub(released)
             .unwrap_or(Quantity::ZERO);
-        let (symbol, side, done) = (
-            working.symbol,
-            working.side,
-            !working.remaining.is_positive(),
-        );
+        let (index, side, done) = (working.slot, working.side, !working.remaining.is_positive());
         if done {
             self.working.remove(id);
         }
-        if let Some(entry) = self.entry_mut(symbol) {
+        if let Some((_, entry)) = self.entries.get_mut(index) {
             let slot = match side {
                 Side::Buy => &mut entry.holding.working_buy,
                 Side::Sell => &mut entry.holding.working_sell,
@@ -150,8 +147,12 @@ impl Book {
         side: Side,
         quantity: Quantity,
     ) {
+        let slot = match self.working.get(id) {
+            Some(working) => working.slot,
+            None => self.slot(symbol),
+        };
         self.release(id, Some(quantity));
-        let Some(entry) = self.entry_mut(symbol) else {
+        let Some((_, entry)) = self.entries.get_mut(slot) else {
             return;
         };
         let signed = match side {

@@ -33,6 +33,8 @@ pub struct RiskManager {
     confirmed: bool,
     book: Book,
     day: DayTracker,
+    /// The state the loss limits were last judged in.
+    judged_in: Option<TradingState>,
     throttles: Throttles,
     duplicates: Duplicates,
     events: Vec<RiskEvent>,
@@ -52,6 +54,7 @@ impl RiskManager {
             confirmed: false,
             book: Book::default(),
             day: DayTracker::default(),
+            judged_in: None,
             throttles: Throttles::default(),
             duplicates: Duplicates::default(),
             events: Vec::new(),
@@ -166,7 +169,10 @@ impl RiskManager {
     /// The account's equity now. Judges the daily loss and drawdown limits, which may move the
     /// state to Reducing or Halted.
     pub fn on_equity(&mut self, equity: Money, at: UnixNanos) {
-        self.day.update(equity, at);
+        // Same day and equity, and no transition since the limits were last judged: nothing to do.
+        if !self.day.update(equity, at) && self.judged_in == Some(self.state) {
+            return;
+        }
         if let Some(limit) = self.limits.max_daily_loss
             && let Some(reason) = self.day.daily_loss_breach(limit)
             && let Some(to) = next_state(self.state, Trigger::DailyLossLimit)
@@ -179,6 +185,7 @@ impl RiskManager {
         {
             self.transition(to, Trigger::DrawdownLimit, at, reason);
         }
+        self.judged_in = Some(self.state);
     }
 
     /// A position known from the broker (at start, or after reconciliation).
@@ -312,6 +319,7 @@ impl RiskManager {
     }
 
     /// The events recorded so far, oldest first.
+    #[inline]
     pub fn events(&self) -> &[RiskEvent] {
         &self.events
     }

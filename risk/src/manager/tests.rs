@@ -442,11 +442,15 @@ fn drawdown_moves_to_reducing_and_daily_loss_to_halted_with_reasons() {
              max_daily_loss 15000",
         ]
     );
-    // Only an operator resumes.
+    // Only an operator resumes; a limit still breached moves the state back at the next report.
     assert_eq!(
         manager.command(Trigger::OperatorResume, at(5), "reviewed"),
         Ok(TradingState::Active)
     );
+    let before = manager.events().len();
+    manager.on_equity(Money::from_units(84_999), at(5));
+    assert_eq!(manager.state(), TradingState::Halted);
+    assert_eq!(manager.events().len(), before + 1);
     assert!(
         manager
             .command(Trigger::StateConfirmed, at(5), "x")

@@ -13,21 +13,31 @@ pub(crate) struct DayTracker {
     day_start: Money,
     peak: Money,
     last: Option<Money>,
+    /// The largest fall the drawdown limit allows from `peak`, cached until the peak moves:
+    /// (fraction it was computed for, allowed fall).
+    allowed_fall: Option<(Rate, Money)>,
 }
 
 impl DayTracker {
     /// Takes a new equity observation. On a new UTC day, the day starts from the last equity of
-    /// the day before (so the first bar of a day already counts its move).
-    pub(crate) fn update(&mut self, equity: Money, at: UnixNanos) {
+    /// the day before (so the first bar of a day already counts its move). Returns `false` when
+    /// nothing changed (same day, same equity), so the limits need not be judged again.
+    pub(crate) fn update(&mut self, equity: Money, at: UnixNanos) -> bool {
         let day = at.day_index();
+        if self.day == Some(day) && self.last == Some(equity) {
+            return false;
+        }
         if self.day.is_none_or(|current| day > current) {
             self.day = Some(day);
             self.day_start = self.last.unwrap_or(equity);
             self.peak = self.day_start.max(equity);
-        } else {
-            self.peak = self.peak.max(equity);
+            self.allowed_fall = None;
+        } else if equity > self.peak {
+            self.peak = equity;
+            self.allowed_fall = None;
         }
         self.last = Some(equity);
+        true
     }
 
     /// The last equity reported.
@@ -49,37 +59,42 @@ impl DayTracker {
 
     /// Why the fall from the day's peak is past `fraction` of it, if it is. A peak that is not
     /// positive is a breach as soon as equity falls below it.
-    pub(crate) fn drawdown_breach(&self, fraction: Rate) -> Option<String> {
+    pub(crate) fn drawdown_breach(&mut self, fraction: Rate) -> Option<String> {
         let equity = self.last?;
         let fall = self.peak - equity;
         if fall <= Money::ZERO {
             return None;
         }
-        if self.peak.is_positive() {
-            // fall > peak × fraction, compared exactly as fall × 10⁹ > peak × fraction_raw
-            // (no division on the per-bar path); past i128, the rounded product decides.
-            let scale = i128::from(airlock_core::SCALE);
-            let exceeds = match (
-                fall.raw().checked_mul(scale),
-                self.peak.raw().checked_mul(i128::from(fraction.raw())),
-            ) {
-                (Some(left), Some(right)) => left > right,
-                _ => fall > self.peak.checked_mul_rate(fraction).unwrap_or(Money::ZERO),
-            };
-            if !exceeds {
-                return None;
+        let allowed = match self.allowed_fall {
+            Some((cached, allowed)) if cached == fraction => allowed,
+            _ => {
+                let allowed = allowed_fall(self.peak, fraction);
+                self.allowed_fall = Some((fraction, allowed));
+                allowed
             }
-        }
-        let allowed = if self.peak.is_positive() {
-            self.peak.checked_mul_rate(fraction).unwrap_or(Money::ZERO)
-        } else {
-            Money::ZERO
         };
-        Some(format!(
-            "equity {equity} is {fall} below today's peak {}; max_drawdown_fraction {fraction} \
-             allows {allowed}",
-            self.peak
-        ))
+        (fall > allowed).then(|| {
+            format!(
+                "equity {equity} is {fall} below today's peak {}; max_drawdown_fraction {fraction} \
+                 allows {allowed}",
+                self.peak
+            )
+        })
+    }
+}
+
+/// The largest fall from `peak` that stays within `fraction` of it: exactly
+/// `floor(peak × fraction)` at 10⁻⁹, so `fall > allowed` holds exactly when
+/// `fall > peak × fraction`. Zero for a peak that is not positive.
+fn allowed_fall(peak: Money, fraction: Rate) -> Money {
+    if !peak.is_positive() || fraction.is_negative() {
+        return Money::ZERO;
+    }
+    let scale = i128::from(airlock_core::SCALE);
+    match peak.raw().checked_mul(i128::from(fraction.raw())) {
+        Some(product) => Money::from_raw(product / scale),
+        // Past i128 (a peak beyond 10²⁰): the limit cannot bind any real fall.
+        None => Money::from_raw(i128::MAX),
     }
 }
 
