@@ -74,6 +74,7 @@ pub(crate) fn write_page(report: &Report, out: &mut impl Write) -> io::Result<()
     )?;
     write_meta(report, out)?;
     write_stats(report, out)?;
+    write_refusals(report, out)?;
     write_charts(report, out)?;
     write_trades(report, out)?;
     writeln!(
@@ -123,6 +124,29 @@ fn write_stats(report: &Report, out: &mut impl Write) -> io::Result<()> {
             )?;
         }
         writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</table>")?;
+    writeln!(out, "</section>")
+}
+
+fn write_refusals(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    if report.refusals.is_empty() {
+        return Ok(());
+    }
+    let total: u64 = report.refusals.values().sum();
+    writeln!(out, "<h2>Risk checks</h2>")?;
+    writeln!(out, "<section>")?;
+    writeln!(
+        out,
+        "<p class=\"note\">Orders refused by each pre-trade rule ({total} in all).</p>"
+    )?;
+    writeln!(out, "<table class=\"stats\">")?;
+    for (rule, count) in &report.refusals {
+        writeln!(
+            out,
+            "<tr><td class=\"label\">{}</td><td class=\"value\">{count}</td></tr>",
+            escape_html(rule)
+        )?;
     }
     writeln!(out, "</table>")?;
     writeln!(out, "</section>")

@@ -13,7 +13,7 @@ use crate::stats::{AnalyticsInput, Statistics, statistics};
 use crate::trades::{RoundTrip, round_trips};
 
 /// Top-level JSON keys the report itself writes; `extra` may not reuse them.
-const RESERVED_KEYS: [&str; 4] = ["meta", "stats", "trades", "equity"];
+const RESERVED_KEYS: [&str; 5] = ["meta", "stats", "trades", "equity", "refusals"];
 
 /// Why a report could not be written.
 #[derive(Debug, Error)]
@@ -25,7 +25,9 @@ pub enum ReportError {
     #[error("serializing the report: {0}")]
     Json(#[from] serde_json::Error),
     /// An `extra` key would overwrite one of the report's own top-level keys.
-    #[error("extra key {key:?} clashes with a top-level report key (meta, stats, trades, equity)")]
+    #[error(
+        "extra key {key:?} clashes with a top-level report key (meta, stats, trades, equity, refusals)"
+    )]
     ReservedExtraKey {
         /// The offending key.
         key: String,
@@ -48,6 +50,9 @@ pub struct Report {
     pub equity: Vec<(UnixNanos, Money)>,
     /// Cash at the start, exact (the first peak of the drawdown chart).
     pub initial_cash: Money,
+    /// Orders refused per pre-trade (risk) rule, every rule listed, zero counts included. Written
+    /// as `refusals` in JSON and as a table in HTML; empty when the run had no risk checks.
+    pub refusals: BTreeMap<String, u64>,
     /// Further top-level JSON keys (order counts, refusals per rule, …), written after the others.
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -64,6 +69,7 @@ impl Report {
             trades,
             equity: input.equity.to_vec(),
             initial_cash: input.initial_cash,
+            refusals: BTreeMap::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -71,14 +77,15 @@ impl Report {
     /// Writes the report as one line of compact JSON followed by a newline.
     ///
     /// Layout: `{"meta": {…}, "stats": {…}, "trades": [{…}, …], "equity": [["2021-04-21T00:00:00Z",
-    /// 100000.0], …], <extra keys>}`. Statistics, prices, quantities and money are JSON numbers;
+    /// 100000.0], …], "refusals": {"max_leverage": 0, …}, <extra keys>}` (`refusals` only when
+    /// the run had risk checks). Statistics, prices, quantities and money are JSON numbers;
     /// undefined statistics are `null`; timestamps are RFC 3339 UTC strings. The output is
     /// deterministic: maps are ordered and floats use the shortest round-trip form, so the same
     /// report gives the same bytes.
     ///
     /// # Errors
-    /// [`ReportError::ReservedExtraKey`] when an `extra` key is `meta`, `stats`, `trades` or
-    /// `equity`; [`ReportError::Io`] or [`ReportError::Json`] when writing fails.
+    /// [`ReportError::ReservedExtraKey`] when an `extra` key is `meta`, `stats`, `trades`,
+    /// `equity` or `refusals`; [`ReportError::Io`] or [`ReportError::Json`] when writing fails.
     pub fn write_json(&self, out: &mut impl Write) -> Result<(), ReportError> {
         if let Some(key) = self
             .extra
@@ -92,6 +99,7 @@ impl Report {
             stats: &self.stats,
             trades: &self.trades,
             equity: EquitySeries(&self.equity),
+            refusals: (!self.refusals.is_empty()).then_some(&self.refusals),
             extra: &self.extra,
         };
         serde_json::to_writer(&mut *out, &document)?;
@@ -133,6 +141,8 @@ struct JsonReport<'a> {
     stats: &'a Statistics,
     trades: &'a [RoundTrip],
     equity: EquitySeries<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refusals: Option<&'a BTreeMap<String, u64>>,
     #[serde(flatten)]
     extra: &'a BTreeMap<String, serde_json::Value>,
 }

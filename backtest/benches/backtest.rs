@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use airlock_backtest::sweep::{GridAxis, SweepPlan, sweep};
-use airlock_backtest::{BacktestConfig, BasicChecks, Series, Sizing};
+use airlock_backtest::{BacktestConfig, Series, Sizing, backtest_limits};
 use airlock_brokers::matching::EngineConfig;
 use airlock_core::{Candle, Money, Price, Quantity, Rate, Symbol, UnixNanos};
 
@@ -57,7 +57,7 @@ fn config() -> BacktestConfig {
         initial_cash: Money::from_units(100_000),
         engine: EngineConfig::default(),
         sizing: Sizing::EquityFraction(Rate::ONE),
-        checks: BasicChecks::default(),
+        risk: backtest_limits(Money::from_units(100_000), Rate::ONE),
         run_id: "bench".into(),
     }
 }
@@ -90,9 +90,8 @@ fn main() {
         let Ok(mut strategy) = airlock_strategies::build("sma_cross", &params(10, 30)) else {
             return;
         };
-        let mut checks = config.checks;
         let started = Instant::now();
-        let result = airlock_backtest::run(&series, strategy.as_mut(), &mut checks, &config, None);
+        let result = airlock_backtest::run(&series, strategy.as_mut(), &config, None);
         samples.push(started.elapsed());
         fills = result.map_or(0, |result| result.fills.len());
     }
@@ -125,7 +124,6 @@ fn main() {
             fixed: &[],
             axes: &axes,
             config: &config,
-            checks: config.checks,
             rank_by: "sharpe",
             threads,
         };

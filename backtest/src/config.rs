@@ -2,8 +2,8 @@
 
 use airlock_brokers::matching::EngineConfig;
 use airlock_core::Money;
+use airlock_risk::RiskLimits;
 
-use crate::check::BasicChecks;
 use crate::sizing::Sizing;
 
 /// Everything a backtest run needs besides its candles and its strategy.
@@ -15,8 +15,9 @@ pub struct BacktestConfig {
     pub engine: EngineConfig,
     /// How targets become quantities.
     pub sizing: Sizing,
-    /// The backtest's own pre-trade rules.
-    pub checks: BasicChecks,
+    /// The risk limits every order is checked against (see
+    /// [`backtest_limits`](crate::backtest_limits) for the generous default profile).
+    pub risk: RiskLimits,
     /// Part of every client order id (`{strategy}-{run_id}-{sequence}`): letters, digits, `-`,
     /// `_`, `.`, `:`.
     pub run_id: String,

@@ -1,4 +1,4 @@
-//! The replay loop: candles → matching engine → strategy → sizing → checks → matching engine.
+//! The replay loop: candles → matching engine → strategy → sizing → risk → matching engine.
 
 use std::collections::BTreeMap;
 
@@ -8,10 +8,10 @@ use airlock_core::{
     OrderStatus, PortfolioView, Price, Quantity, Side, Signal, Strategy, Symbol, Target,
     TimeInForce, UnixNanos,
 };
+use airlock_risk::{Approved, RiskEvent, RiskEventKind, RiskManager, Rule};
 use rustc_hash::FxHashMap;
 use thiserror::Error;
 
-use crate::check::{CheckContext, PreTradeCheck};
 use crate::config::BacktestConfig;
 use crate::result::{BacktestResult, OrderRecord};
 use crate::series::{Merge, Series};
@@ -47,6 +47,7 @@ pub enum BacktestError {
 struct SlotState {
     symbol: Symbol,
     engine_slot: SymbolSlot,
+    risk_slot: usize,
     position: Quantity,
     last_close: Option<Price>,
     entry_order: Option<ClientOrderId>,
@@ -66,11 +67,17 @@ struct Replay<'a> {
     order_index: FxHashMap<ClientOrderId, usize>,
     fills: Vec<Fill>,
     refusals: BTreeMap<&'static str, u64>,
+    risk: RiskManager,
+    risk_confirmed: bool,
+    transitions: Vec<RiskEvent>,
     events: Vec<(AccountId, BrokerEvent)>,
     open_positions: usize,
 }
 
-/// Replays `series` through `strategy`, `checks` and the matching engine.
+/// Replays `series` through `strategy`, a [`RiskManager`] built from `config.risk` and the
+/// matching engine. The manager starts Halted and is confirmed at the first bar (the account is
+/// flat and holds its initial cash); it sees every close, fill and equity point, and only the
+/// orders it approves reach the engine.
 ///
 /// `progress`, if given, is called with (bars done, bars in total) every 65,536 bars and at the
 /// end.
@@ -81,7 +88,6 @@ struct Replay<'a> {
 pub fn run(
     series: &[Series],
     strategy: &mut dyn Strategy,
-    checks: &mut dyn PreTradeCheck,
     config: &BacktestConfig,
     mut progress: Option<&mut dyn FnMut(u64, u64)>,
 ) -> Result<BacktestResult, BacktestError> {
@@ -108,10 +114,13 @@ pub fn run(
     let mut in_market = Vec::with_capacity(equity.capacity());
     let mut bars: u64 = 0;
     while let Some((slot, candle)) = merge.next_bar() {
-        replay.on_bar(slot, candle, strategy, checks, &mut signals);
+        replay.on_bar(slot, candle, strategy, &mut signals);
         bars += 1;
         if merge.peek_ts() != Some(candle.ts()) {
-            equity.push((candle.ts(), replay.equity()));
+            let now = replay.equity();
+            replay.risk.on_equity(now, candle.ts());
+            replay.collect_risk_events();
+            equity.push((candle.ts(), now));
             in_market.push(replay.open_positions > 0);
         }
         if bars & 0xFFFF == 0
@@ -133,6 +142,7 @@ impl<'a> Replay<'a> {
         config: &'a BacktestConfig,
     ) -> Result<Self, BacktestError> {
         let mut engine = MatchingEngine::new(config.engine);
+        let mut risk = RiskManager::new(config.risk.clone());
         let account = engine.open_account(config.initial_cash);
         let mut slots = Vec::with_capacity(series.len());
         let mut by_symbol = BTreeMap::new();
@@ -153,6 +163,7 @@ impl<'a> Replay<'a> {
             slots.push(SlotState {
                 symbol: one.symbol,
                 engine_slot: engine.slot(one.symbol),
+                risk_slot: risk.symbol_slot(one.symbol),
                 position: Quantity::ZERO,
                 last_close: None,
                 entry_order: None,
@@ -171,7 +182,10 @@ impl<'a> Replay<'a> {
             orders: Vec::new(),
             order_index: FxHashMap::default(),
             fills: Vec::new(),
-            refusals: BTreeMap::new(),
+            refusals: Rule::ALL.iter().map(|rule| (rule.name(), 0)).collect(),
+            risk,
+            risk_confirmed: false,
+            transitions: Vec::new(),
             events: Vec::new(),
             open_positions: 0,
         })
@@ -183,7 +197,6 @@ impl<'a> Replay<'a> {
         slot: usize,
         candle: &Candle,
         strategy: &mut dyn Strategy,
-        checks: &mut dyn PreTradeCheck,
         signals: &mut Vec<Signal>,
     ) {
         let Some(state) = self.slots.get_mut(slot) else {
@@ -192,9 +205,21 @@ impl<'a> Replay<'a> {
         let symbol = state.symbol;
         self.engine.on_candle(state.engine_slot, candle);
         state.last_close = Some(candle.close());
+        self.risk
+            .on_price_at(state.risk_slot, candle.close(), candle.ts());
+        if !self.risk_confirmed {
+            // The account is flat and holds its initial cash: the state is known.
+            self.risk_confirmed = true;
+            self.risk.on_equity(self.config.initial_cash, candle.ts());
+            let _ = self.risk.confirm_state(
+                candle.ts(),
+                "backtest start: flat account with its initial cash",
+            );
+            self.collect_risk_events();
+        }
         if self.engine.has_events() {
             self.drain_events();
-            self.maintain_stop(slot, candle.ts(), checks);
+            self.maintain_stop(slot, candle.ts());
         }
         let position = self
             .slots
@@ -209,7 +234,7 @@ impl<'a> Replay<'a> {
         if !signals.is_empty() {
             for signal in signals.drain(..) {
                 let target_slot = self.by_symbol.get(&signal.symbol).copied().unwrap_or(slot);
-                self.act_on(target_slot, &signal, candle.ts(), checks);
+                self.act_on(target_slot, &signal, candle.ts());
             }
             if self.engine.has_events() {
                 self.drain_events();
@@ -230,14 +255,17 @@ impl<'a> Replay<'a> {
         equity
     }
 
-    fn gross_exposure(&self) -> Money {
-        self.slots
-            .iter()
-            .filter_map(|state| {
-                let close = state.last_close?;
-                Some(close.notional(state.position.checked_abs()?))
-            })
-            .sum()
+    /// Keeps the risk manager's state transitions (refusal events are already in the orders).
+    #[inline]
+    fn collect_risk_events(&mut self) {
+        if self.risk.events().is_empty() {
+            return;
+        }
+        for event in self.risk.drain_events() {
+            if matches!(event.kind, RiskEventKind::Transition { .. }) {
+                self.transitions.push(event);
+            }
+        }
     }
 
     fn drain_events(&mut self) {
@@ -276,9 +304,11 @@ impl<'a> Replay<'a> {
                         _ => {}
                     }
                 }
+                self.risk.on_fill(&fill);
                 self.fills.push(fill);
             }
             if event.status.is_terminal() {
+                self.risk.on_order_closed(&event.client_order_id);
                 for state in &mut self.slots {
                     if state.entry_order.as_ref() == Some(&event.client_order_id) {
                         state.entry_order = None;
@@ -301,13 +331,7 @@ impl<'a> Replay<'a> {
         ClientOrderId::derive(self.strategy_name, &self.config.run_id, self.sequence).ok()
     }
 
-    fn act_on(
-        &mut self,
-        slot: usize,
-        signal: &Signal,
-        now: UnixNanos,
-        checks: &mut dyn PreTradeCheck,
-    ) {
+    fn act_on(&mut self, slot: usize, signal: &Signal, now: UnixNanos) {
         let Some(state) = self.slots.get(slot) else {
             return;
         };
@@ -367,13 +391,12 @@ impl<'a> Replay<'a> {
                 reduces,
                 signal.reason,
                 now,
-                checks,
             ) && let Some(state) = self.slots.get_mut(slot)
             {
                 state.entry_order = Some(id);
             }
         }
-        self.maintain_stop(slot, now, checks);
+        self.maintain_stop(slot, now);
     }
 
     fn cancel_stop(&mut self, slot: usize, now: UnixNanos) {
@@ -388,7 +411,7 @@ impl<'a> Replay<'a> {
     }
 
     /// Keeps one protective stop order per symbol in line with the wanted stop and the position.
-    fn maintain_stop(&mut self, slot: usize, now: UnixNanos, checks: &mut dyn PreTradeCheck) {
+    fn maintain_stop(&mut self, slot: usize, now: UnixNanos) {
         let Some(state) = self.slots.get(slot) else {
             return;
         };
@@ -411,8 +434,7 @@ impl<'a> Replay<'a> {
         self.cancel_stop(slot, now);
         if let Some((stop, size)) = wanted {
             let kind = OrderKind::Stop { stop };
-            if let Some(id) =
-                self.submit(slot, side, kind, size, true, "protective stop", now, checks)
+            if let Some(id) = self.submit(slot, side, kind, size, true, "protective stop", now)
                 && let Some(state) = self.slots.get_mut(slot)
             {
                 state.stop_order = Some((id, stop, size));
@@ -420,7 +442,8 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// Checks and submits one order; returns its id if the engine accepted it.
+    /// Checks one order with the risk manager and sends it if approved; returns its id if the
+    /// engine accepted it.
     #[expect(
         clippy::too_many_arguments,
         reason = "one call site per order type; a struct adds nothing"
@@ -434,10 +457,9 @@ impl<'a> Replay<'a> {
         reduce_only: bool,
         reason: &'static str,
         now: UnixNanos,
-        checks: &mut dyn PreTradeCheck,
     ) -> Option<ClientOrderId> {
         let state = self.slots.get(slot)?;
-        let (symbol, position, reference_price) = (state.symbol, state.position, state.last_close?);
+        let symbol = state.symbol;
         let quantity = quantity.checked_abs()?;
         let id = self.next_id()?;
         let time_in_force = if matches!(kind, OrderKind::Market) {
@@ -462,23 +484,23 @@ impl<'a> Replay<'a> {
             status: OrderStatus::New.as_str(),
             reason: reason.to_owned(),
         };
-        let context = CheckContext {
-            reference_price,
-            position,
-            cash: self.engine.cash(self.account),
-            equity: self.equity(),
-            gross_exposure: self.gross_exposure(),
+        let equity = self.equity();
+        self.risk.on_equity(equity, now);
+        let checked = self.risk.check(request, self.strategy_name, now);
+        self.collect_risk_events();
+        let approved = match checked {
+            Ok(approved) => approved,
+            Err(refusal) => {
+                *self.refusals.entry(refusal.rule.name()).or_insert(0) += 1;
+                record.status = "refused";
+                record.reason = format!("{reason}; {refusal}");
+                self.orders.push(record);
+                return None;
+            }
         };
-        if let Err(refusal) = checks.check(&request, &context) {
-            *self.refusals.entry(refusal.rule).or_insert(0) += 1;
-            record.status = "refused";
-            record.reason = format!("{reason}; {refusal}");
-            self.orders.push(record);
-            return None;
-        }
         self.order_index.insert(id.clone(), self.orders.len());
         self.orders.push(record);
-        match self.engine.submit(self.account, request, now) {
+        match self.send(approved, now) {
             Ok(_) => {
                 self.drain_events();
                 Some(id)
@@ -495,6 +517,16 @@ impl<'a> Replay<'a> {
                 None
             }
         }
+    }
+
+    /// The only way an order reaches the matching engine: it must carry the risk manager's
+    /// approval.
+    fn send(
+        &mut self,
+        order: Approved<OrderRequest>,
+        now: UnixNanos,
+    ) -> Result<airlock_core::BrokerOrderId, airlock_brokers::matching::SubmitError> {
+        self.engine.submit(self.account, order.into_inner(), now)
     }
 
     fn finish(
@@ -514,6 +546,7 @@ impl<'a> Replay<'a> {
             equity,
             in_market,
             refusals: self.refusals,
+            risk_transitions: self.transitions,
             bars,
         }
     }

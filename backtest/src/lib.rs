@@ -1,7 +1,8 @@
 //! The event-driven backtest engine.
 //!
 //! Owns: replaying the candles of one or many symbols (merged by timestamp) through a strategy,
-//! the sizing rule, the pre-trade checks and the internal matching engine, and recording every
+//! the sizing rule, the risk manager (`airlock-risk`, the same pre-trade checks as every other
+//! mode; only approved orders reach the engine) and the internal matching engine, and recording every
 //! order, fill and the equity at every timestamp ([`run`]); parameter sweeps run in parallel
 //! across cores ([`sweep`]).
 //!
@@ -12,17 +13,17 @@
 //! The matching engine is driven directly and synchronously: a backtest of millions of bars per
 //! second cannot afford an executor per bar.
 
-mod check;
 mod config;
 mod engine;
 mod result;
+mod risk;
 mod series;
 mod sizing;
 pub mod sweep;
 
-pub use check::{BasicChecks, CheckContext, PreTradeCheck, Refusal};
 pub use config::BacktestConfig;
 pub use engine::{BacktestError, run};
 pub use result::{BacktestResult, OrderRecord};
+pub use risk::backtest_limits;
 pub use series::{Series, load_series};
 pub use sizing::{Sizing, SizingError};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use airlock_analytics::{AnalyticsInput, Report, round_trips, statistics};
 use airlock_core::{ClientOrderId, Fill, Money, Price, Quantity, Side, Symbol, UnixNanos};
+use airlock_risk::RiskEvent;
 use serde::Serialize;
 
 /// One order the backtest decided on, with its outcome.
@@ -46,8 +47,11 @@ pub struct BacktestResult {
     pub equity: Vec<(UnixNanos, Money)>,
     /// Aligned with `equity`: whether any position was open.
     pub in_market: Vec<bool>,
-    /// Orders refused per pre-trade rule.
+    /// Orders refused per risk rule: every rule of the risk manager, zero counts included.
     pub refusals: BTreeMap<&'static str, u64>,
+    /// The risk manager's trading-state transitions (the start-up confirmation, and any move to
+    /// Reducing or Halted on a loss limit), in time order.
+    pub risk_transitions: Vec<RiskEvent>,
     /// Bars replayed (all symbols).
     pub bars: u64,
     /// Cash at the end.
@@ -68,14 +72,18 @@ impl BacktestResult {
         }
     }
 
-    /// The full report (statistics, round trips, equity), with the run's description in `meta`
-    /// and the refusals per rule as an extra key; with `with_orders`, every order decided too.
+    /// The full report (statistics, round trips, equity), with the run's description in `meta`,
+    /// the refusals per risk rule, and the risk manager's state transitions as the extra key
+    /// `risk_transitions`; with `with_orders`, every order decided too.
     /// Consumes the result so the equity series moves into the report instead of being copied.
     pub fn into_report(self, meta: BTreeMap<String, String>, with_orders: bool) -> Report {
         let trades = round_trips(&self.fills);
         let stats = statistics(&self.analytics_input(), &trades);
         let mut extra = BTreeMap::new();
-        extra.insert("refusals".to_owned(), serde_json::json!(self.refusals));
+        extra.insert(
+            "risk_transitions".to_owned(),
+            serde_json::json!(self.risk_transitions),
+        );
         if with_orders {
             extra.insert("orders".to_owned(), serde_json::json!(self.orders));
         }
@@ -85,6 +93,11 @@ impl BacktestResult {
             trades,
             equity: self.equity,
             initial_cash: self.initial_cash,
+            refusals: self
+                .refusals
+                .iter()
+                .map(|(rule, count)| ((*rule).to_owned(), *count))
+                .collect(),
             extra,
         }
     }

@@ -8,7 +8,6 @@ use airlock_analytics::{Statistics, round_trips, statistics};
 use airlock_core::{Rate, Strategy};
 use thiserror::Error;
 
-use crate::check::BasicChecks;
 use crate::config::BacktestConfig;
 use crate::engine::run;
 use crate::series::Series;
@@ -151,8 +150,6 @@ pub struct SweepPlan<'a> {
     pub axes: &'a [GridAxis],
     /// Backtest settings shared by every run.
     pub config: &'a BacktestConfig,
-    /// Checks shared by every run (copied per run).
-    pub checks: BasicChecks,
     /// The statistic to rank by (a `stats` key of the JSON report).
     pub rank_by: &'a str,
     /// Worker threads (at least 1).
@@ -274,15 +271,8 @@ fn run_one(plan: &SweepPlan<'_>, grid: &[(String, String)]) -> Result<Statistics
     let mut params = plan.fixed.to_vec();
     params.extend_from_slice(grid);
     let mut strategy = (plan.build)(&params)?;
-    let mut checks = plan.checks;
-    let result = run(
-        plan.series,
-        strategy.as_mut(),
-        &mut checks,
-        plan.config,
-        None,
-    )
-    .map_err(|error| error.to_string())?;
+    let result = run(plan.series, strategy.as_mut(), plan.config, None)
+        .map_err(|error| error.to_string())?;
     let input = result.analytics_input();
     let trades = round_trips(&result.fills);
     Ok(statistics(&input, &trades))

@@ -2,9 +2,10 @@
 //!
 //! Owns: everything that touches the outside world — files ([`data`]: CSV candle files and the
 //! embedded candle store), databases ([`store`]: PostgreSQL and SQLite, the only place with SQL),
+//! Redis ([`ephemeral`]: caches, idempotency keys, rate counters, the trading-state broadcast),
 //! environment files and secrets ([`config`], [`secrets`]), the start-up guards ([`guard`]), the
-//! typed session ([`Runtime`]), logging ([`logging`]), and, as they arrive, HTTP, Redis and
-//! QuestDB.
+//! typed session ([`Runtime`]), the broker-facing path ([`gateway`]: brokers take only
+//! risk-approved orders), logging ([`logging`]), and, as they arrive, HTTP and QuestDB.
 //!
 //! Must not: contain trading logic (that lives in core, brokers, strategies and backtest); read a
 //! secret outside the connect functions.
@@ -14,6 +15,7 @@
 pub mod config;
 pub mod data;
 pub mod ephemeral;
+pub mod gateway;
 pub mod guard;
 pub mod logging;
 mod runtime;

@@ -92,6 +92,29 @@ fn json_layout_is_the_documented_contract() {
 }
 
 #[test]
+fn refusals_per_rule_are_written_to_json_and_html() {
+    let mut report = small_report();
+    assert!(!json(&report).contains("refusals"));
+    assert!(!html(&report).contains("Risk checks"));
+    report.refusals.insert("max_leverage".to_owned(), 3);
+    report.refusals.insert("blocked_symbol".to_owned(), 0);
+    let value: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+    assert_eq!(
+        value["refusals"],
+        serde_json::json!({"blocked_symbol": 0, "max_leverage": 3})
+    );
+    let page = html(&report);
+    assert!(page.contains("Orders refused by each pre-trade rule (3 in all)."));
+    assert!(
+        page.contains("<tr><td class=\"label\">max_leverage</td><td class=\"value\">3</td></tr>")
+    );
+    report
+        .extra
+        .insert("refusals".to_owned(), serde_json::json!({}));
+    assert!(report.write_json(&mut Vec::new()).is_err());
+}
+
+#[test]
 fn json_output_is_byte_identical_for_the_same_input() {
     assert_eq!(json(&small_report()), json(&small_report()));
 }

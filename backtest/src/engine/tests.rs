@@ -1,7 +1,6 @@
 //! Replay scenarios on small synthetic series, checked against hand-computed fills and equity.
 
 use super::*;
-use crate::check::BasicChecks;
 use airlock_brokers::matching::{EngineConfig, FeeSchedule, FillModel};
 use airlock_core::Rate;
 
@@ -88,7 +87,7 @@ fn config(fill_model: FillModel, sizing: &str) -> BacktestConfig {
             ..EngineConfig::default()
         },
         sizing: sizing.parse().unwrap(),
-        checks: BasicChecks::default(),
+        risk: crate::backtest_limits(Money::from_units(10_000), Rate::ONE),
         run_id: "t".into(),
     }
 }
@@ -99,8 +98,7 @@ fn replay(
     config: &BacktestConfig,
 ) -> BacktestResult {
     let mut strategy = Scripted::new(script);
-    let mut checks = config.checks;
-    run(series, &mut strategy, &mut checks, config, None).unwrap()
+    run(series, &mut strategy, config, None).unwrap()
 }
 
 fn fills(result: &BacktestResult) -> Vec<String> {
@@ -296,25 +294,24 @@ fn identical_inputs_give_identical_results() {
 #[test]
 fn bad_inputs_are_errors() {
     let mut strategy = Scripted::new(Vec::new());
-    let mut checks = BasicChecks::default();
     let config = config(FillModel::NextOpen, "fixed:1");
     let empty = [Series {
         symbol: Symbol::parse("A").unwrap(),
         candles: Vec::new(),
     }];
     assert_eq!(
-        run(&empty, &mut strategy, &mut checks, &config, None),
+        run(&empty, &mut strategy, &config, None),
         Err(BacktestError::NoCandles)
     );
     let twice = [series("AAA", &BARS), series("AAA", &BARS)];
     assert!(matches!(
-        run(&twice, &mut strategy, &mut checks, &config, None),
+        run(&twice, &mut strategy, &config, None),
         Err(BacktestError::DuplicateSymbol(_))
     ));
     let mut backwards = series("AAA", &BARS);
     backwards.candles.swap(1, 2);
     assert!(matches!(
-        run(&[backwards], &mut strategy, &mut checks, &config, None),
+        run(&[backwards], &mut strategy, &config, None),
         Err(BacktestError::NotAscending { .. })
     ));
     let bad_run = BacktestConfig {
@@ -322,13 +319,69 @@ fn bad_inputs_are_errors() {
         ..config.clone()
     };
     assert!(matches!(
-        run(
-            &[series("AAA", &BARS)],
-            &mut strategy,
-            &mut checks,
-            &bad_run,
-            None
-        ),
+        run(&[series("AAA", &BARS)], &mut strategy, &bad_run, None),
         Err(BacktestError::RunId { .. })
     ));
+}
+
+#[test]
+fn every_rule_is_counted_and_a_blocked_symbol_never_reaches_the_engine() {
+    let data = [series("AAA", &BARS), series("BBB", &BARS)];
+    let mut config = config(FillModel::NextOpen, "fixed:10");
+    config.risk.blocked_symbols = Some(vec![Symbol::parse("bbb").unwrap()]);
+    let result = replay(
+        &data,
+        vec![(0, 0, Target::Long, None), (1, 0, Target::Long, None)],
+        &config,
+    );
+    assert_eq!(result.refusals.len(), airlock_risk::Rule::ALL.len());
+    assert_eq!(result.refusals["blocked_symbol"], 1);
+    assert_eq!(result.refusals.values().sum::<u64>(), 1);
+    assert!(
+        result
+            .fills
+            .iter()
+            .all(|fill| fill.symbol.as_str() == "AAA")
+    );
+    let refused = result
+        .orders
+        .iter()
+        .find(|order| order.status == "refused")
+        .unwrap();
+    assert_eq!(
+        refused.reason,
+        "script; refused by blocked_symbol: BBB is on the blocked symbols list"
+    );
+    // The manager started Halted and the backtest confirmed it at the first bar.
+    assert_eq!(result.risk_transitions.len(), 1);
+    let report = result.into_report(BTreeMap::new(), false);
+    assert_eq!(report.refusals["blocked_symbol"], 1);
+    assert_eq!(report.refusals["max_leverage"], 0);
+}
+
+#[test]
+fn a_daily_loss_halts_the_run_and_later_orders_are_refused_by_the_state() {
+    let data = [series("AAA", &BARS)];
+    let mut config = config(FillModel::NextOpen, "fixed:50");
+    // Long 50 from 102: the fall from 105 to 97 loses 400 in one day.
+    config.risk.max_daily_loss = Some(Money::from_units(300));
+    let result = replay(
+        &data,
+        vec![(0, 0, Target::Long, None), (0, 4, Target::Flat, None)],
+        &config,
+    );
+    let reasons: Vec<String> = result
+        .risk_transitions
+        .iter()
+        .map(|event| serde_json::to_string(&event.kind).unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[1].contains("\"to\":\"halted\"") && reasons[1].contains("loss today 400"),
+        "{}",
+        reasons[1]
+    );
+    // The exit on the last bar is refused: a halted manager approves nothing.
+    assert_eq!(result.refusals["trading_state"], 1);
+    assert_eq!(result.fills.len(), 1);
 }

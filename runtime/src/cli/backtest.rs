@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+use airlock_risk::{RiskEventKind, Trigger};
 use anyhow::Context;
 use clap::Args;
 
@@ -16,7 +17,8 @@ pub(crate) struct BacktestArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
     /// Write the full report as JSON: `stats`, `trades`, `equity` ([timestamp, equity] pairs),
-    /// `orders`, `refusals` (orders refused per pre-trade rule), `meta`.
+    /// `orders`, `refusals` (orders refused per risk rule, every rule listed),
+    /// `risk_transitions` (trading-state changes with their reasons), `meta`.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Write a self-contained HTML report with equity and drawdown charts.
@@ -33,17 +35,30 @@ pub(crate) fn run(args: &BacktestArgs) -> anyhow::Result<()> {
     let total: u64 = series.iter().map(|one| one.candles.len() as u64).sum();
     let progress = Progress::new("bars", total, 2_000_000);
     let mut report_progress = |done: u64, total: u64| progress.update(done, total);
-    let mut checks = config.checks;
     let result = airlock_backtest::run(
         &series,
         strategy.as_mut(),
-        &mut checks,
         &config,
         Some(&mut report_progress),
     )?;
     let meta = args.run.meta(&series, &params);
     let (bars, orders) = (result.bars, result.orders.len());
     let refusals = result.refusals.clone();
+    let halts: Vec<String> = result
+        .risk_transitions
+        .iter()
+        .filter_map(|event| match &event.kind {
+            RiskEventKind::Transition {
+                to,
+                trigger,
+                reason,
+                ..
+            } if *trigger != Trigger::StateConfirmed => {
+                Some(format!("{} {to}: {reason}", event.at))
+            }
+            _ => None,
+        })
+        .collect();
     let report = result.into_report(meta, args.json.is_some());
     let mut out = std::io::stdout().lock();
     let symbols: Vec<&str> = series.iter().map(|one| one.symbol.as_str()).collect();
@@ -72,11 +87,15 @@ pub(crate) fn run(args: &BacktestArgs) -> anyhow::Result<()> {
     if refused > 0 {
         let rules: Vec<String> = refusals
             .iter()
+            .filter(|(_, count)| **count > 0)
             .map(|(rule, count)| format!("{rule} {count}"))
             .collect();
         write!(out, " ({})", rules.join(", "))?;
     }
     writeln!(out)?;
+    for halt in &halts {
+        writeln!(out, "risk:     {halt}")?;
+    }
     if let Some(path) = &args.json {
         let file =
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?;

@@ -6,6 +6,7 @@ mod db;
 mod env;
 mod options;
 mod progress;
+mod scan;
 mod source;
 mod sweep;
 
@@ -15,7 +16,8 @@ use clap::{Parser, Subcommand};
 pub(crate) use options::RunArgs;
 
 /// Airlock runs one strategy codebase in backtest, dry-run, paper and live, and cannot cross
-/// those wires by accident. This build runs backtests and parameter sweeps on candle files.
+/// those wires by accident. This build runs backtests, parameter sweeps and the Momentum Radar
+/// scanner on candle files.
 #[derive(Debug, Parser)]
 #[command(name = "airlock", version, about, long_about = None, max_term_width = 100)]
 pub(crate) struct Cli {
@@ -54,6 +56,11 @@ enum Command {
     ///
     /// Example: airlock run --env paper --secrets-file ~/.airlock/paper.secrets
     Run(env::EnvArgs),
+    /// Rank a universe of candle files with Momentum Radar (rate of change, relative volume,
+    /// distance from the high, breakouts, ATR).
+    ///
+    /// Example: airlock scan --universe examples/data/sp500-daily --top 20 --json radar.json
+    Scan(scan::ScanArgs),
 }
 
 impl Cli {
@@ -61,7 +68,7 @@ impl Cli {
     pub(crate) fn mode(&self) -> Option<ModeTag> {
         match &self.command {
             Command::Backtest(_) | Command::Sweep(_) => Some(ModeTag::Backtest),
-            Command::Strategies | Command::Data(_) | Command::Db(_) => None,
+            Command::Strategies | Command::Data(_) | Command::Db(_) | Command::Scan(_) => None,
             Command::Env(command) => Some(env::mode_of(command.environment())),
             Command::Run(args) => Some(env::mode_of(args.environment)),
         }
@@ -87,6 +94,7 @@ pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()
             args.resolve(environment);
             db::run(&args)
         }
+        Command::Scan(args) => scan::run(&args),
         Command::Strategies => {
             print!("{}", strategies_text());
             Ok(())

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use airlock::data::{Adjust, CsvOptions, read_csv};
-use airlock_backtest::{BacktestConfig, BasicChecks, Series, Sizing};
+use airlock_backtest::{BacktestConfig, Series, Sizing, backtest_limits};
 use airlock_brokers::matching::{EngineConfig, FeeSchedule, FillModel};
-use airlock_core::{Money, Rate, TimeRange, UnixNanos};
+use airlock_core::{Money, Quantity, Rate, Symbol, TimeRange, UnixNanos};
 use anyhow::{Context, bail};
 use clap::Args;
 
@@ -81,25 +81,37 @@ pub(crate) struct RunArgs {
     /// Day to stop before (YYYY-MM-DD, UTC, exclusive).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub(crate) to: Option<UnixNanos>,
-    /// Largest gross exposure as a multiple of equity (1 = cash account); "none" for no limit.
-    #[arg(long, default_value = "1", value_name = "MULTIPLE", value_parser = parse_optional_rate)]
-    pub(crate) max_leverage: OptionalRate,
+    /// Risk: largest gross exposure as a multiple of equity (1 = cash account; 2 = 2:1 margin).
+    #[arg(long, default_value = "1", value_name = "MULTIPLE", value_parser = parse_positive_rate)]
+    pub(crate) max_leverage: Rate,
+    /// Risk: largest notional of one order (default 1,000 × --cash).
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
+    pub(crate) max_order_notional: Option<Money>,
+    /// Risk: largest absolute position per symbol in units (default 1,000,000,000).
+    #[arg(long, value_name = "UNITS", allow_negative_numbers = true)]
+    pub(crate) max_position: Option<Quantity>,
+    /// Risk: a loss within one UTC day above this halts trading for the rest of the run
+    /// (default 1,000 × --cash).
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
+    pub(crate) max_daily_loss: Option<Money>,
+    /// Risk: a fall from the day's peak equity above this fraction (0.05 = 5 %) allows only
+    /// reducing orders for the rest of the run (default 1).
+    #[arg(long, value_name = "FRACTION", allow_negative_numbers = true)]
+    pub(crate) max_drawdown: Option<Rate>,
+    /// Risk: a symbol no order may trade, repeatable.
+    #[arg(long = "block", value_name = "SYMBOL")]
+    pub(crate) blocked: Vec<Symbol>,
     /// Run id, part of every client order id ({strategy}-{run}-{n}).
     #[arg(long, default_value = "bt", value_name = "ID")]
     pub(crate) run_id: String,
 }
 
-/// A rate, or no limit.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct OptionalRate(pub(crate) Option<Rate>);
-
-fn parse_optional_rate(text: &str) -> Result<OptionalRate, String> {
-    if text == "none" {
-        return Ok(OptionalRate(None));
-    }
+fn parse_positive_rate(text: &str) -> Result<Rate, String> {
     match Rate::from_str(text) {
-        Ok(rate) if rate.is_positive() => Ok(OptionalRate(Some(rate))),
-        _ => Err(format!("{text:?} is not a positive number or \"none\"")),
+        Ok(rate) if rate.is_positive() => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a positive number (every risk limit is explicit: there is no \"none\")"
+        )),
     }
 }
 
@@ -219,12 +231,31 @@ impl RunArgs {
                 participation: self.participation,
             },
             sizing: self.sizing,
-            checks: BasicChecks {
-                max_leverage: self.max_leverage.0,
-                max_order_notional: None,
-            },
+            risk: self.risk_limits()?,
             run_id: self.run_id.clone(),
         })
+    }
+
+    /// The backtest risk profile with the flags applied.
+    fn risk_limits(&self) -> anyhow::Result<airlock_risk::RiskLimits> {
+        let mut limits = backtest_limits(self.cash, self.max_leverage);
+        if let Some(notional) = self.max_order_notional {
+            limits.max_order_notional = Some(notional);
+        }
+        if let Some(position) = self.max_position {
+            limits.max_position = Some(position);
+        }
+        if let Some(loss) = self.max_daily_loss {
+            limits.max_daily_loss = Some(loss);
+        }
+        if let Some(fraction) = self.max_drawdown {
+            if !fraction.is_positive() {
+                bail!("--max-drawdown must be above 0, got {fraction}");
+            }
+            limits.max_drawdown_fraction = Some(fraction);
+        }
+        limits.blocked_symbols = Some(self.blocked.clone());
+        Ok(limits)
     }
 
     /// The run's description for reports: deterministic, no wall-clock times.
@@ -261,6 +292,24 @@ impl RunArgs {
         meta.insert("min_commission".into(), self.min_commission.to_string());
         meta.insert("slippage_bps".into(), self.slippage_bps.to_string());
         meta.insert("adjust".into(), self.adjust.to_string());
+        meta.insert("max_leverage".into(), self.max_leverage.to_string());
+        for (key, value) in [
+            (
+                "max_order_notional",
+                self.max_order_notional.map(|v| v.to_string()),
+            ),
+            ("max_position", self.max_position.map(|v| v.to_string())),
+            ("max_daily_loss", self.max_daily_loss.map(|v| v.to_string())),
+            ("max_drawdown", self.max_drawdown.map(|v| v.to_string())),
+        ] {
+            if let Some(value) = value {
+                meta.insert(key.into(), value);
+            }
+        }
+        if !self.blocked.is_empty() {
+            let blocked: Vec<&str> = self.blocked.iter().map(Symbol::as_str).collect();
+            meta.insert("blocked_symbols".into(), blocked.join(" "));
+        }
         if let Some(fraction) = self.participation {
             meta.insert("participation".into(), fraction.to_string());
         }

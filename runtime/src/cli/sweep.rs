@@ -98,7 +98,6 @@ pub(crate) fn run(args: &SweepArgs) -> anyhow::Result<()> {
         fixed: &args.run.params,
         axes: &args.grid,
         config: &config,
-        checks: config.checks,
         rank_by: &args.rank,
         threads,
     };

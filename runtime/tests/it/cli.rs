@@ -284,3 +284,156 @@ fn sma_cross_on_msft_matches_an_independent_replication() {
     );
     assert_eq!(report["stats"]["trades"], 78);
 }
+
+/// Every order goes through the risk manager: the printed summary, the JSON and the HTML report
+/// count refusals per rule, and a loss limit's halt is reported with its reason.
+#[test]
+fn backtest_reports_refusals_per_risk_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, html) = (dir.path().join("r.json"), dir.path().join("r.html"));
+    let file = data(AAPL);
+    let output = airlock(&[
+        "backtest",
+        "--data",
+        file.to_str().unwrap(),
+        "--max-order-notional",
+        "1000000",
+        "--max-daily-loss",
+        "150000",
+        "--json",
+        json.to_str().unwrap(),
+        "--report",
+        html.to_str().unwrap(),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+    assert!(
+        stdout.contains("refused by pre-trade checks (max_order_notional 16, trading_state 6)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("risk:     2019-01-03T00:00:00Z halted: loss today"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let refusals = report["refusals"].as_object().unwrap();
+    assert_eq!(refusals.len(), 18);
+    assert_eq!(refusals["max_order_notional"], 16);
+    assert_eq!(refusals["blocked_symbol"], 0);
+    assert_eq!(report["risk_transitions"][1]["to"], "halted");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Orders refused by each pre-trade rule (22 in all)."));
+}
+
+#[test]
+fn risk_limits_cannot_be_switched_off() {
+    let file = data(AAPL);
+    let stderr = failing(&[
+        "backtest",
+        "--data",
+        file.to_str().unwrap(),
+        "--max-leverage",
+        "none",
+    ]);
+    assert!(stderr.contains("there is no \"none\""), "{stderr}");
+}
+
+fn universe() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data/sp500-daily")
+}
+
+/// Rows of a bundled universe file as (close, volume), oldest first, read independently of the
+/// runtime's CSV reader.
+fn closes_and_volumes(symbol: &str) -> Vec<(f64, f64)> {
+    use std::io::Read;
+    let path = universe().join(format!("DA-{symbol}-T-2021-04-21.csv.gz"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields[4].parse().unwrap(), fields[6].parse().unwrap())
+        })
+        .collect()
+}
+
+/// `airlock scan` ranks the bundled S&P 500 universe, skips the broken file with a warning, and
+/// its factors agree with a direct computation from the file.
+#[test]
+fn scan_ranks_the_bundled_universe_and_skips_unreadable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("scan.json");
+    let output = airlock(&[
+        "scan",
+        "--universe",
+        universe().to_str().unwrap(),
+        "--top",
+        "5",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(
+        stderr.contains("DA-BF.B-T-2021-04-21.csv.gz skipped: not a candle CSV file"),
+        "{stderr}"
+    );
+    assert!(stdout.lines().next().unwrap().contains("mode: scan"));
+    assert!(
+        stdout.contains("universe: 109 files, 108 symbols, 1 skipped · as of 2021-04-21"),
+        "{stdout}"
+    );
+    // Header plus five rows after the four summary lines, then the JSON line.
+    let table: Vec<&str> = stdout.lines().skip(4).collect();
+    assert_eq!(table.len(), 7, "{stdout}");
+    assert!(table[6].starts_with("json:"));
+    assert!(table[0].starts_with("rank  symbol"));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 108);
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 1);
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|row| row["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|pair| pair[0] >= pair[1]));
+    // MSFT paid no dividend and did not split in its last 21 bars, so raw prices are the
+    // adjusted ones: check its factors against the file itself.
+    let msft = rows.iter().find(|row| row["symbol"] == "MSFT").unwrap();
+    let bars = closes_and_volumes("MSFT");
+    let n = bars.len();
+    let roc = bars[n - 1].0 / bars[n - 21].0 - 1.0;
+    let average: f64 = bars[n - 21..n - 1].iter().map(|bar| bar.1).sum::<f64>() / 20.0;
+    let dollars: f64 = bars[n - 20..].iter().map(|bar| bar.0 * bar.1).sum::<f64>() / 20.0;
+    assert!((msft["roc_pct"].as_f64().unwrap() - roc * 100.0).abs() < 1e-9);
+    assert!((msft["relative_volume"].as_f64().unwrap() - bars[n - 1].1 / average).abs() < 1e-9);
+    let reported: f64 = msft["avg_dollar_volume"].as_str().unwrap().parse().unwrap();
+    assert!((reported - dollars).abs() < 1e-3, "{reported} vs {dollars}");
+}
+
+#[test]
+fn scan_warns_about_each_unreadable_file_and_fails_only_when_none_is_readable() {
+    let missing = universe().join("DA-NOPE-T-2021-04-21.csv.gz");
+    let aapl = universe().join("DA-AAPL-T-2021-04-21.csv.gz");
+    let output = airlock(&[
+        "scan",
+        "--universe",
+        missing.to_str().unwrap(),
+        aapl.to_str().unwrap(),
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(
+        stderr.contains("DA-NOPE-T-2021-04-21.csv.gz skipped"),
+        "{stderr}"
+    );
+    assert!(text(&output.stdout).contains("1 symbols, 1 skipped"));
+    let stderr = failing(&["scan", "--universe", missing.to_str().unwrap()]);
+    assert!(
+        stderr.contains("no candle file in the universe could be read"),
+        "{stderr}"
+    );
+}
