@@ -11,7 +11,8 @@ pub use airlock_store::{
     Applied, AuditEntry, AuditVerdict, Backend, CandleSeriesInfo, CandleWrite, ChainHash,
     FillRecord, MigrationStatus, NewAuditEntry, NewFill, NewPosition, NewPromotion, NewRiskEvent,
     NewRun, NewSignal, OrderIntent, OrderRecord, OrderState, RiskEventKind, RunId, RunRecord,
-    RunState, SignalIntake, StateChange, Store, StoreError, strategy_version,
+    RunState, SignalIntake, StateChange, Store, StoreError, TradingState, TradingStateRecord,
+    strategy_version,
 };
 pub use airlock_store_postgres::PgStore;
 pub use airlock_store_sqlite::SqliteStore;

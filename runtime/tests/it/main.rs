@@ -9,5 +9,6 @@
 mod cli;
 mod guards;
 mod pg;
+mod redis;
 mod storage_cli;
 mod store;

@@ -4,7 +4,7 @@
 use airlock::store::{
     self, AuditVerdict, CandleWrite, NewAuditEntry, NewFill, NewPosition, NewPromotion,
     NewRiskEvent, NewRun, NewSignal, OrderIntent, OrderState, RiskEventKind, RunState,
-    SignalIntake, StateChange, Store, StoreError,
+    SignalIntake, StateChange, Store, StoreError, TradingState,
 };
 use airlock_core::{
     Candle, ClientOrderId, ModeTag, Money, OrderKind, OrderStatus, Price, Quantity, Side, Symbol,
@@ -357,8 +357,23 @@ async fn candle_rows(store: &dyn Store) {
     assert_eq!(series[0].timeframe, Timeframe::DAY);
 }
 
+async fn trading_states(store: &dyn Store) {
+    assert_eq!(store.trading_state().await.unwrap(), None);
+    let first = store
+        .set_trading_state(TradingState::Active, "open", "operator:ana", at(50))
+        .await
+        .unwrap();
+    let second = store
+        .set_trading_state(TradingState::Halted, "daily loss", "risk", at(51))
+        .await
+        .unwrap();
+    assert!(second.version > first.version);
+    assert_eq!(store.trading_state().await.unwrap(), Some(second));
+}
+
 async fn every_scenario(store: &dyn Store) {
     migrations_and_tag(store).await;
+    trading_states(store).await;
     runs_orders_and_fills(store).await;
     audit_chain(store).await;
     candle_rows(store).await;

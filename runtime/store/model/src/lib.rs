@@ -19,13 +19,14 @@ use async_trait::async_trait;
 
 use airlock_core::{Candle, ClientOrderId, ModeTag, Symbol, TimeRange, Timeframe, UnixNanos};
 
+pub use airlock_risk::TradingState;
 pub use audit::{AuditEntry, AuditVerdict, ChainHash, NewAuditEntry, chain_hash};
 pub use error::StoreError;
 pub use records::{
     Applied, CandleSeriesInfo, CandleWrite, FillRecord, MigrationStatus, NewFill, NewPosition,
     NewPromotion, NewRiskEvent, NewRun, NewSignal, OrderIntent, OrderRecord, OrderState,
-    RiskEventKind, RunId, RunRecord, RunState, SignalIntake, StateChange, TradingState,
-    TradingStateRecord, strategy_version,
+    RiskEventKind, RunId, RunRecord, RunState, SignalIntake, StateChange, TradingStateRecord,
+    parse_trading_state, strategy_version,
 };
 
 /// Which database a store writes to.

@@ -7,6 +7,7 @@ use airlock_core::{
     ClientOrderId, Money, OrderKind, OrderStatus, Price, Quantity, Side, Symbol, TimeInForce,
     Timeframe, UnixNanos,
 };
+use airlock_risk::TradingState;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -454,49 +455,22 @@ mod tests {
     }
 }
 
-/// The trading state as stored and broadcast: every order is checked against it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TradingState {
-    /// Orders that pass the risk checks are sent.
-    Active,
-    /// Only orders that reduce a position are sent.
-    Reducing,
-    /// No order is sent; open orders are cancelled.
-    Halted,
-}
-
-impl TradingState {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TradingState::Active => "active",
-            TradingState::Reducing => "reducing",
-            TradingState::Halted => "halted",
-        }
-    }
-
-    /// Parses a stored or broadcast name.
-    ///
-    /// # Errors
-    /// [`StoreError::Corrupt`] for a name this binary does not know.
-    pub fn parse(text: &str) -> Result<Self, StoreError> {
-        match text {
-            "active" => Ok(TradingState::Active),
-            "reducing" => Ok(TradingState::Reducing),
-            "halted" => Ok(TradingState::Halted),
-            other => Err(StoreError::Corrupt {
-                field: "trading_state_changes.state",
-                reason: format!("unknown trading state {other:?}"),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for TradingState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
+/// The trading state (risk's [`TradingState`]) from its stored or broadcast name.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a name this binary does not know.
+pub fn parse_trading_state(text: &str) -> Result<TradingState, StoreError> {
+    [
+        TradingState::Active,
+        TradingState::Reducing,
+        TradingState::Halted,
+    ]
+    .into_iter()
+    .find(|state| state.as_str() == text)
+    .ok_or_else(|| StoreError::Corrupt {
+        field: "trading_state_changes.state",
+        reason: format!("unknown trading state {text:?}"),
+    })
 }
 
 /// One recorded trading-state change; the latest is the current state.

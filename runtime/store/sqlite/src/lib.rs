@@ -917,7 +917,7 @@ impl Store for SqliteStore {
         row.map(|row| {
             Ok(TradingStateRecord {
                 version: row.version,
-                state: TradingState::parse(&row.state)?,
+                state: airlock_store::parse_trading_state(&row.state)?,
                 reason: row.reason,
                 actor: row.actor,
                 at: columns::instant("trading_state_changes.at_ns", row.at_ns)?,
