@@ -211,27 +211,23 @@ fn header(path: &Path, bytes: &[u8]) -> Result<Header, EmbeddedError> {
     })
 }
 
-/// Decodes records `first..last` of a checked file.
-fn decode(path: &Path, records: &[u8], symbol: &Symbol) -> Result<Vec<Candle>, EmbeddedError> {
-    let mut candles = Vec::with_capacity(records.len() / RECORD);
-    for record in records.chunks_exact(RECORD) {
-        let value = |at: usize| u64_at(record, at).cast_signed();
-        let ts = UnixNanos::new(u64_at(record, 0));
-        let candle = Candle::new(
-            ts,
-            Price::from_raw(value(8)),
-            Price::from_raw(value(16)),
-            Price::from_raw(value(24)),
-            Price::from_raw(value(32)),
-            Quantity::from_raw(value(40)),
-        )
-        .map_err(|error| EmbeddedError::Damaged {
-            path: path.to_path_buf(),
-            reason: format!("{symbol} at {ts}: {error}"),
-        })?;
-        candles.push(candle);
-    }
-    Ok(candles)
+/// Decodes one record of a file whose checksum is being verified.
+#[inline]
+fn decode_record(path: &Path, record: &[u8], symbol: &Symbol) -> Result<Candle, EmbeddedError> {
+    let value = |at: usize| u64_at(record, at).cast_signed();
+    let ts = UnixNanos::new(u64_at(record, 0));
+    Candle::new(
+        ts,
+        Price::from_raw(value(8)),
+        Price::from_raw(value(16)),
+        Price::from_raw(value(24)),
+        Price::from_raw(value(32)),
+        Quantity::from_raw(value(40)),
+    )
+    .map_err(|error| EmbeddedError::Damaged {
+        path: path.to_path_buf(),
+        reason: format!("{symbol} at {ts}: {error}"),
+    })
 }
 
 impl EmbeddedStore {
@@ -253,35 +249,59 @@ impl EmbeddedStore {
             .join(format!("{}.{EXTENSION}", file_stem(symbol)))
     }
 
-    /// Reads a whole file and checks its header and checksum.
-    fn read_file(&self, path: &Path) -> Result<(Header, Vec<u8>), EmbeddedError> {
-        let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|mut file| file.read_to_end(&mut bytes))
-            .map_err(io(path, "reading"))?;
-        let head = header(path, &bytes)?;
-        let expected = head
-            .count
-            .checked_mul(RECORD)
-            .and_then(|size| size.checked_add(HEADER));
-        if expected != Some(bytes.len()) {
-            return Err(EmbeddedError::Damaged {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "{} bytes for {} candles (truncated or padded)",
-                    bytes.len(),
-                    head.count
-                ),
-            });
+    /// Streams a file through a small buffer: checks its header, size and checksum, and decodes
+    /// the candles within `range` (the others are only checksummed).
+    fn load(&self, path: &Path, range: TimeRange) -> Result<(Header, Vec<Candle>), EmbeddedError> {
+        /// Whole records per read: about 1 MiB.
+        const CHUNK: usize = RECORD * 21_845;
+        let damaged = |reason: String| EmbeddedError::Damaged {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut file = File::open(path).map_err(io(path, "reading"))?;
+        let size = file.metadata().map_err(io(path, "reading"))?.len();
+        let mut head_bytes = [0u8; HEADER];
+        file.read_exact(&mut head_bytes)
+            .map_err(|_| damaged("shorter than its header".into()))?;
+        let head = header(path, &head_bytes)?;
+        let expected = (head.count as u64)
+            .checked_mul(RECORD as u64)
+            .and_then(|records| records.checked_add(HEADER as u64));
+        if expected != Some(size) {
+            return Err(damaged(format!(
+                "{size} bytes for {} candles (truncated or padded)",
+                head.count
+            )));
         }
-        let crc = crc32fast::hash(bytes.get(HEADER..).unwrap_or_default());
-        if crc != head.crc {
-            return Err(EmbeddedError::Damaged {
-                path: path.to_path_buf(),
-                reason: "checksum mismatch".into(),
-            });
+        let start = range.start.map_or(0, UnixNanos::as_u64);
+        let end = range.end.map_or(u64::MAX, UnixNanos::as_u64);
+        let mut candles = Vec::with_capacity(if range == TimeRange::ALL {
+            head.count
+        } else {
+            0
+        });
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buffer = vec![0u8; CHUNK.min(head.count * RECORD).max(RECORD)];
+        let mut left = head.count * RECORD;
+        while left > 0 {
+            let take = left.min(buffer.len());
+            let chunk = buffer.get_mut(..take).unwrap_or_default();
+            file.read_exact(chunk)
+                .map_err(|_| damaged("shorter than its header says".into()))?;
+            hasher.update(chunk);
+            left -= take;
+            for record in chunk.chunks_exact(RECORD) {
+                let ts = u64_at(record, 0);
+                if ts < start || ts >= end {
+                    continue;
+                }
+                candles.push(decode_record(path, record, &head.symbol)?);
+            }
         }
-        Ok((head, bytes))
+        if hasher.finalize() != head.crc {
+            return Err(damaged("checksum mismatch".into()));
+        }
+        Ok((head, candles))
     }
 
     /// The candles of one series within `range`, ascending by time.
@@ -303,23 +323,7 @@ impl EmbeddedStore {
                 root: self.root.clone(),
             });
         }
-        let (head, bytes) = self.read_file(&path)?;
-        let records = bytes.get(HEADER..).unwrap_or_default();
-        let ts_of = |index: usize| u64_at(records, index * RECORD);
-        let lower = |bound: Option<UnixNanos>, default: usize| {
-            bound.map_or(default, |at| {
-                partition(head.count, |index| ts_of(index) < at.as_u64())
-            })
-        };
-        let first = lower(range.start, 0);
-        let last = lower(range.end, head.count).max(first);
-        decode(
-            &path,
-            records
-                .get(first * RECORD..last * RECORD)
-                .unwrap_or_default(),
-            symbol,
-        )
+        Ok(self.load(&path, range)?.1)
     }
 
     /// Merges `candles` (strictly ascending) into the stored series.
@@ -356,8 +360,7 @@ impl EmbeddedStore {
             .map_err(io(&lock_path, "opening the lock file"))?;
         lock.lock().map_err(io(&lock_path, "locking"))?;
         let stored = if path.exists() {
-            let (head, bytes) = self.read_file(&path)?;
-            decode(&path, bytes.get(HEADER..).unwrap_or_default(), &head.symbol)?
+            self.load(&path, TimeRange::ALL)?.1
         } else {
             Vec::new()
         };
@@ -427,21 +430,6 @@ impl EmbeddedStore {
         found.sort_by_key(|one| (one.symbol, one.timeframe));
         Ok(found)
     }
-}
-
-/// The first index in `0..count` for which `before` is false (`before` must be true for a
-/// prefix and false after).
-fn partition(count: usize, before: impl Fn(usize) -> bool) -> usize {
-    let (mut low, mut high) = (0, count);
-    while low < high {
-        let middle = low + (high - low) / 2;
-        if before(middle) {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    low
 }
 
 /// Merges two ascending series; at equal timestamps the incoming candle wins.
