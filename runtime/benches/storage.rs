@@ -10,6 +10,10 @@
 //!    read back — rows and candles per second. Skipped, with a message, when no server answers.
 //!
 //! Prints medians. No assertions: figures are for people.
+#![expect(
+    clippy::panic,
+    reason = "a bench binary stops loudly on a broken set-up"
+)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
