@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use airlock::data::{Adjust, CsvOptions, read_csv};
+use airlock::data::{Adjust, CsvOptions, read_csv, read_csv_skipping};
 use airlock::store::{self, CandleSeriesInfo, CandleWrite};
 use airlock_core::{Candle, Symbol, Timeframe};
 use anyhow::{Context, bail};
@@ -57,6 +57,13 @@ enum DataCommand {
         /// Corporate-action adjustment applied before storing: all, splits or none.
         #[arg(long, default_value = "all", value_name = "WHAT")]
         adjust: Adjust,
+        /// Leave out rows that fail validation (each is named on stderr with its line and
+        /// reason, and counted) instead of stopping at the first. Meant for a few bad rows.
+        #[arg(long)]
+        skip_bad: bool,
+        /// With --skip-bad, give up on a file after this many bad rows.
+        #[arg(long, default_value = "1000", value_name = "N", requires = "skip_bad")]
+        max_bad: usize,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -88,6 +95,8 @@ pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
             symbol,
             timeframe,
             adjust,
+            skip_bad,
+            max_bad,
             store,
         } => {
             if symbol.is_some() && from.len() > 1 {
@@ -100,7 +109,8 @@ pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
                 adjust: *adjust,
                 symbol: *symbol,
             };
-            import(from, *to, &options, *timeframe, store)
+            let skip = skip_bad.then_some(*max_bad);
+            import(from, *to, &options, *timeframe, skip, store)
         }
         DataCommand::Ls { source, store } => list(*source, store),
     }
@@ -144,6 +154,7 @@ fn import(
     to: Target,
     options: &CsvOptions,
     timeframe: Option<Timeframe>,
+    skip_bad: Option<usize>,
     args: &StoreArgs,
 ) -> anyhow::Result<()> {
     // One runtime for the whole import: a pool's connections live on the runtime that made them.
@@ -165,9 +176,20 @@ fn import(
         };
         let embedded = args.embedded();
         let mut total = CandleWrite::default();
+        let mut total_skipped = 0;
         let started = Instant::now();
         for path in files {
-            let file = read_csv(path, options)?;
+            let (file, skipped) = match skip_bad {
+                None => (read_csv(path, options)?, Vec::new()),
+                Some(max_bad) => {
+                    let lenient = read_csv_skipping(path, options, max_bad)?;
+                    (lenient.file, lenient.skipped)
+                }
+            };
+            for error in &skipped {
+                eprintln!("warning: skipped {error}");
+            }
+            total_skipped += skipped.len();
             let frame = timeframe_of(path, &file.candles, timeframe)?;
             let began = Instant::now();
             let counts = match &postgres {
@@ -178,8 +200,13 @@ fn import(
             };
             let elapsed = began.elapsed().as_secs_f64();
             let rows = file.candles.len();
+            let bad = if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", {} bad rows skipped", skipped.len())
+            };
             println!(
-                "{} {frame}: {rows} rows valid; {} new, {} changed, {} unchanged; {:.0} rows/s into {}",
+                "{} {frame}: {rows} rows valid{bad}; {} new, {} changed, {} unchanged; {:.0} rows/s into {}",
                 file.symbol,
                 counts.inserted,
                 counts.updated,
@@ -193,12 +220,17 @@ fn import(
         }
         let rows = total.inserted + total.updated + total.unchanged;
         println!(
-            "imported {} files, {rows} rows in {:.3} s ({} new, {} changed, {} unchanged)",
+            "imported {} files, {rows} rows in {:.3} s ({} new, {} changed, {} unchanged{})",
             files.len(),
             started.elapsed().as_secs_f64(),
             total.inserted,
             total.updated,
-            total.unchanged
+            total.unchanged,
+            if skip_bad.is_some() {
+                format!("; {total_skipped} bad rows skipped")
+            } else {
+                String::new()
+            }
         );
         if to == Target::Embedded {
             println!("store: {}", embedded.root().display());

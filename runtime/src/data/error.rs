@@ -128,3 +128,33 @@ impl fmt::Display for IoReason<'_> {
         f.write_str(trimmed)
     }
 }
+
+impl CsvError {
+    /// The line of a row-level error (a bad row or field), which `--skip-bad` may leave out.
+    pub fn row_line(&self) -> Option<usize> {
+        match self {
+            CsvError::Row { line, .. } | CsvError::Field { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    /// The same error, numbered with `line` (its line in the original file).
+    #[must_use]
+    pub fn with_row_line(self, line: usize) -> Self {
+        match self {
+            CsvError::Row { file, reason, .. } => CsvError::Row { file, line, reason },
+            CsvError::Field {
+                file,
+                column,
+                reason,
+                ..
+            } => CsvError::Field {
+                file,
+                line,
+                column,
+                reason,
+            },
+            other => other,
+        }
+    }
+}

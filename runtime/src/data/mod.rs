@@ -30,6 +30,7 @@ pub mod embedded;
 mod error;
 mod layout;
 mod scan;
+mod skip;
 mod timestamp;
 
 #[cfg(test)]
@@ -43,6 +44,7 @@ pub use adjust::{Adjust, ParseAdjustError};
 pub use csv::{parse_csv, read_csv};
 pub use error::CsvError;
 pub use layout::Layout;
+pub use skip::{Lenient, read_csv_skipping};
 
 /// How to read candle files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
