@@ -4,6 +4,7 @@ mod backtest;
 mod data;
 mod db;
 mod env;
+mod health;
 mod options;
 mod progress;
 mod scan;
@@ -43,6 +44,14 @@ enum Command {
     ///
     /// Example: airlock data import --from examples/data/DA-AAPL-T-2021-04-21.csv.gz --to embedded
     Data(data::DataArgs),
+    /// Show whether this process could send orders now: the database, Redis, and the trading
+    /// state they confirm (exit 1 when it cannot be confirmed).
+    Health(health::HealthArgs),
+    /// Change the trading state (active, reducing, halted): recorded in the database and the
+    /// audit log, then broadcast to every process of the environment.
+    ///
+    /// Example: airlock trading halted --reason "exchange outage" --actor ana
+    Trading(health::TradingArgs),
     /// Migrate a database (PostgreSQL or SQLite), show its status, verify its audit log.
     ///
     /// Example: airlock db migrate --database-url postgres://postgres@127.0.0.1:5432/airlock --tag paper
@@ -68,7 +77,12 @@ impl Cli {
     pub(crate) fn mode(&self) -> Option<ModeTag> {
         match &self.command {
             Command::Backtest(_) | Command::Sweep(_) => Some(ModeTag::Backtest),
-            Command::Strategies | Command::Data(_) | Command::Db(_) | Command::Scan(_) => None,
+            Command::Strategies
+            | Command::Data(_)
+            | Command::Db(_)
+            | Command::Scan(_)
+            | Command::Health(_)
+            | Command::Trading(_) => None,
             Command::Env(command) => Some(env::mode_of(command.environment())),
             Command::Run(args) => Some(env::mode_of(args.environment)),
         }
@@ -93,6 +107,14 @@ pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()
         Command::Db(mut args) => {
             args.resolve(environment);
             db::run(&args)
+        }
+        Command::Health(mut args) => {
+            args.state.resolve(environment);
+            health::health(&args)
+        }
+        Command::Trading(mut args) => {
+            args.state.resolve(environment);
+            health::trading(&args)
         }
         Command::Scan(args) => scan::run(&args),
         Command::Strategies => {

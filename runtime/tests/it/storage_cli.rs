@@ -257,3 +257,49 @@ fn import_names_the_bad_file_and_line() {
         "nothing stored"
     );
 }
+
+#[test]
+fn health_shows_the_trading_state_and_refuses_without_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("airlock.db").display());
+    ok(&["db", "migrate", "--database-url", &url, "--tag", "dry-run"]);
+    let halted = ok(&["health", "--database-url", &url]);
+    assert!(halted.contains("redis:         up"), "{halted}");
+    assert!(
+        halted.contains("new orders:    REFUSED: trading is halted (version 0)"),
+        "{halted}"
+    );
+    let changed = ok(&[
+        "trading",
+        "active",
+        "--reason",
+        "checks done",
+        "--actor",
+        "ana",
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        changed.contains("trading state: active (version 1, by ana: checks done)"),
+        "{changed}"
+    );
+    let active = ok(&["health", "--database-url", &url]);
+    assert!(active.contains("new orders:    accepted"), "{active}");
+    let audit = ok(&["db", "verify-audit", "--database-url", &url]);
+    assert!(audit.contains("audit log intact: 1 rows"), "{audit}");
+    // No Redis at this address: the state cannot be confirmed, so orders are refused (exit 1).
+    let output = airlock(&[
+        "health",
+        "--database-url",
+        &url,
+        "--redis-url",
+        "redis://127.0.0.1:1",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("redis:         DOWN"), "{stdout}");
+    assert!(
+        stdout.contains("new orders:    REFUSED: trading state unconfirmed"),
+        "{stdout}"
+    );
+}
