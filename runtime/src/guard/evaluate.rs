@@ -342,6 +342,10 @@ pub fn evaluate<M: Wiring>(
             None => format!("{variable} is not set; the embedded default database is used"),
         }),
     ));
+    verdicts.push(Verdict::from_result(
+        "risk-limits",
+        check_risk_limits(&config.risk, &file.display().to_string()),
+    ));
     verdicts.push(if M::TAG == ModeTag::Live {
         Verdict::from_result(
             "live-confirmation",
@@ -370,6 +374,31 @@ pub fn evaluate<M: Wiring>(
     });
     evaluation.config = Some(config);
     Ok(evaluation)
+}
+
+/// The `[risk]` table must be a complete, valid `RiskLimits`: an unknown key or a float is an
+/// error, and a limit left out would refuse every order, so start-up refuses it here instead of
+/// starting a session that can never trade.
+fn check_risk_limits(
+    table: &std::collections::BTreeMap<String, serde_json::Value>,
+    file: &str,
+) -> Result<String, GuardRefusal> {
+    let subject = || format!("{file} [risk]");
+    let value = serde_json::Value::Object(table.clone().into_iter().collect());
+    let limits: airlock_risk::RiskLimits = serde_json::from_value(value)
+        .map_err(|error| GuardRefusal::new("risk-limits", subject(), error.to_string()))?;
+    let missing = limits.missing();
+    if !missing.is_empty() {
+        return Err(GuardRefusal::new(
+            "risk-limits",
+            subject(),
+            format!(
+                "not configured: {} (a limit left out refuses every order)",
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok(format!("every limit of {} is set", subject()))
 }
 
 /// The database URL variable must belong to the mode's own namespace (paper, live) and must be

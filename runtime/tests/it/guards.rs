@@ -515,3 +515,65 @@ fn a_paper_start_pointed_at_a_live_database_is_refused() {
     let line = refused(&output, "database-tag", "database environment_tag");
     assert!(line.contains("tagged live"), "{line}");
 }
+
+#[test]
+fn every_shipped_environment_sets_every_risk_limit() {
+    for environment in ["backtest", "local"] {
+        let output = airlock(&["env", "check", "--env", environment], &[]);
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains("pass    risk-limits "), "{stdout}");
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+    }
+    let output = airlock(&["env", "check", "--env", "paper"], &paper_secrets());
+    assert!(
+        text(&output.stdout).contains("pass    risk-limits"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn a_risk_table_with_a_limit_left_out_or_a_float_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = std::fs::read_to_string(repo().join("environments/local.toml")).unwrap();
+    assert!(local.contains("max_daily_loss = \"50000\"\n"));
+    std::fs::write(
+        dir.path().join("local.toml"),
+        local.replace("max_daily_loss = \"50000\"\n", ""),
+    )
+    .unwrap();
+    let environments = dir.path().to_str().unwrap();
+    let subject = format!("{} [risk]", dir.path().join("local.toml").display());
+    let output = airlock(
+        &[
+            "env",
+            "check",
+            "--env",
+            "local",
+            "--environments",
+            environments,
+        ],
+        &[],
+    );
+    let line = refused(&output, "risk-limits", &subject);
+    assert!(line.contains("not configured: max_daily_loss"), "{line}");
+
+    std::fs::write(
+        dir.path().join("local.toml"),
+        local.replace("max_leverage = \"2\"", "max_leverage = 2.5"),
+    )
+    .unwrap();
+    let output = airlock(
+        &[
+            "env",
+            "check",
+            "--env",
+            "local",
+            "--environments",
+            environments,
+        ],
+        &[],
+    );
+    let line = refused(&output, "risk-limits", &subject);
+    assert!(line.contains("floating-point"), "{line}");
+}
