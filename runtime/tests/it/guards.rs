@@ -308,11 +308,11 @@ fn live_is_refused_without_the_live_build() {
 #[cfg(feature = "live")]
 #[test]
 fn live_needs_the_confirmation_and_a_live_tagged_database() {
+    use airlock::store::Store;
+    // A real database, first untagged, then tagged paper: live refuses both.
+    let db = crate::pg::TestDb::new("live_untagged");
     let mut vars = live_secrets();
-    vars.push((
-        "AIRLOCK_LIVE__DATABASE_URL",
-        "postgres://live@127.0.0.1:1/live".to_owned(),
-    ));
+    vars.push(("AIRLOCK_LIVE__DATABASE_URL", db.url.clone()));
     let output = airlock(&["run", "--env", "live"], &vars);
     refused(&output, "live-confirmation", "");
     let vars = with(vars, &[("AIRLOCK__ACCOUNT", "PA0000000001")]);
@@ -323,12 +323,30 @@ fn live_needs_the_confirmation_and_a_live_tagged_database() {
         &vars,
     );
     refused(&output, "live-confirmation", "--confirm-live");
-    // Confirmed, but this build has no store: the database reads as untagged, which live refuses.
+    // Confirmed, but the database is not tagged live.
     let output = airlock(
         &["run", "--env", "live", "--confirm-live", "PA0000000001"],
         &vars,
     );
-    refused(&output, "database-tag", "database environment_tag");
+    let line = refused(&output, "database-tag", "database environment_tag");
+    assert!(line.contains("this one is untagged"), "{line}");
+    crate::pg::block_on(async {
+        let store = db.store().await;
+        store.migrate().await.unwrap();
+        store
+            .set_environment_tag(
+                airlock_core::ModeTag::Paper,
+                airlock_core::UnixNanos::new(0),
+            )
+            .await
+            .unwrap();
+    });
+    let output = airlock(
+        &["run", "--env", "live", "--confirm-live", "PA0000000001"],
+        &vars,
+    );
+    let line = refused(&output, "database-tag", "database environment_tag");
+    assert!(line.contains("tagged paper"), "{line}");
     let vars = with(vars, &[("AIRLOCK__TESTING__ALLOW_LOOPBACK", "true")]);
     let output = airlock(
         &["run", "--env", "live", "--confirm-live", "PA0000000001"],
