@@ -3,8 +3,8 @@
 //! Owns: everything that touches the outside world — files ([`data`]: CSV candle files and the
 //! embedded candle store), databases ([`store`]: PostgreSQL and SQLite, the only place with SQL),
 //! environment files and secrets ([`config`], [`secrets`]), the start-up guards ([`guard`]), the
-//! typed session ([`Runtime`]), logging ([`logging`]), and, as they arrive, HTTP, Redis and
-//! QuestDB.
+//! typed session ([`Runtime`]), logging ([`logging`]), QuestDB candles ([`questdb`]), and, as they
+//! arrive, HTTP and Redis.
 //!
 //! Must not: contain trading logic (that lives in core, brokers, strategies and backtest); read a
 //! secret outside the connect functions.
@@ -15,6 +15,7 @@ pub mod config;
 pub mod data;
 pub mod guard;
 pub mod logging;
+pub mod questdb;
 mod runtime;
 pub mod secrets;
 pub mod store;
