@@ -9,6 +9,7 @@ use airlock_core::{Candle, Symbol, Timeframe};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::questdb::QuestDbArgs;
 use super::source::{StoreArgs, block_on};
 
 /// `airlock data …`
@@ -24,6 +25,8 @@ enum Target {
     Embedded,
     /// The `candles` table of a PostgreSQL database (--database-url).
     Postgres,
+    /// The `candles` table of QuestDB (--questdb-ilp to write, --questdb-pg-url to read).
+    Questdb,
 }
 
 impl Target {
@@ -31,6 +34,7 @@ impl Target {
         match self {
             Target::Embedded => "embedded",
             Target::Postgres => "postgres",
+            Target::Questdb => "questdb",
         }
     }
 }
@@ -59,6 +63,8 @@ enum DataCommand {
         adjust: Adjust,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        questdb: QuestDbArgs,
     },
     /// List stored candle series: symbol, timeframe, first and last bar, rows.
     Ls {
@@ -67,16 +73,21 @@ enum DataCommand {
         source: Target,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        questdb: QuestDbArgs,
     },
 }
 
 impl DataArgs {
     /// Fills in the store defaults that come from the environment.
     pub(crate) fn resolve(&mut self, environment: &airlock_core::EnvSnapshot) {
-        let store = match &mut self.command {
-            DataCommand::Import { store, .. } | DataCommand::Ls { store, .. } => store,
+        let (store, questdb) = match &mut self.command {
+            DataCommand::Import { store, questdb, .. } | DataCommand::Ls { store, questdb, .. } => {
+                (store, questdb)
+            }
         };
         store.resolve(environment);
+        questdb.resolve(environment);
     }
 }
 
@@ -89,6 +100,7 @@ pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
             timeframe,
             adjust,
             store,
+            questdb,
         } => {
             if symbol.is_some() && from.len() > 1 {
                 bail!(
@@ -100,9 +112,16 @@ pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
                 adjust: *adjust,
                 symbol: *symbol,
             };
+            if *to == Target::Questdb {
+                return super::questdb::import(from, &options, *timeframe, questdb, timeframe_of);
+            }
             import(from, *to, &options, *timeframe, store)
         }
-        DataCommand::Ls { source, store } => list(*source, store),
+        DataCommand::Ls {
+            source,
+            store,
+            questdb,
+        } => list(*source, store, questdb),
     }
 }
 
@@ -161,7 +180,7 @@ fn import(
                 Ok::<_, anyhow::Error>(db)
             })??)
         }
-        Target::Embedded => None,
+        Target::Embedded | Target::Questdb => None,
     };
     let embedded = args.embedded();
     let mut total = CandleWrite::default();
@@ -209,7 +228,7 @@ fn import(
     Ok(())
 }
 
-fn list(source: Target, args: &StoreArgs) -> anyhow::Result<()> {
+fn list(source: Target, args: &StoreArgs, questdb: &QuestDbArgs) -> anyhow::Result<()> {
     let series: Vec<CandleSeriesInfo> = match source {
         Target::Embedded => {
             println!("store: {}", args.data_dir().display());
@@ -223,6 +242,7 @@ fn list(source: Target, args: &StoreArgs) -> anyhow::Result<()> {
                 Ok::<_, anyhow::Error>(store::Store::candle_series(&db).await?)
             })??
         }
+        Target::Questdb => super::questdb::series(questdb)?,
     };
     if series.is_empty() {
         println!("no candles stored; import some with `airlock data import`");

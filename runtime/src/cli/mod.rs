@@ -6,6 +6,7 @@ mod db;
 mod env;
 mod options;
 mod progress;
+mod questdb;
 mod source;
 mod sweep;
 
@@ -37,7 +38,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// List the built-in strategies and their parameters.
     Strategies,
-    /// Import candle files into the embedded store or PostgreSQL, and list what is stored.
+    /// Import candle files into the embedded store, PostgreSQL or QuestDB, and list what is
+    /// stored.
     ///
     /// Example: airlock data import --from examples/data/DA-AAPL-T-2021-04-21.csv.gz --to embedded
     Data(data::DataArgs),
@@ -72,11 +74,11 @@ impl Cli {
 pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()> {
     match cli.command {
         Command::Backtest(mut args) => {
-            args.run.source.store.resolve(environment);
+            args.run.source.resolve(environment);
             backtest::run(&args)
         }
         Command::Sweep(mut args) => {
-            args.run.source.store.resolve(environment);
+            args.run.source.resolve(environment);
             sweep::run(&args)
         }
         Command::Data(mut args) => {

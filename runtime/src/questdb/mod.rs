@@ -111,13 +111,12 @@ pub enum QuestDbError {
         reason: String,
     },
     /// A statement over the PG wire failed.
-    #[error("QuestDB {during}: {source}")]
+    #[error("QuestDB {during}: {reason}")]
     Sql {
         /// What was being done.
         during: &'static str,
-        /// sqlx's error.
-        #[source]
-        source: sqlx::Error,
+        /// The driver's or server's message.
+        reason: String,
     },
     /// A row read back is not a valid candle or breaks the ordering contract.
     #[error("{symbol} {timeframe} row {row}: {reason}")]

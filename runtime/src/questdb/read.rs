@@ -39,7 +39,10 @@ pub struct QuestDbClient {
 }
 
 fn sql_error(during: &'static str) -> impl FnOnce(sqlx::Error) -> QuestDbError {
-    move |source| QuestDbError::Sql { during, source }
+    move |error| QuestDbError::Sql {
+        during,
+        reason: error.to_string(),
+    }
 }
 
 impl QuestDbClient {
