@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use airlock::config::{self, EnvironmentName};
 use airlock::data::{CsvOptions, read_csv};
-use airlock::questdb::{CandleWriter, QuestDbClient, QuestDbSettings};
+use airlock::questdb::{CandleWriter, QuestDbClient, QuestDbError, QuestDbSettings, TableName};
 use airlock::store::CandleSeriesInfo;
 use airlock_core::{EnvSnapshot, Timeframe};
 use anyhow::Context;
@@ -35,6 +35,9 @@ pub(crate) struct QuestDbArgs {
     /// The folder holding the environment files, for --questdb-env.
     #[arg(long, value_name = "DIR", default_value = "environments")]
     environments: PathBuf,
+    /// The QuestDB table holding the candles.
+    #[arg(long, value_name = "NAME", default_value = TableName::DEFAULT)]
+    questdb_table: String,
     #[arg(skip)]
     resolved: Option<Result<QuestDbSettings, String>>,
 }
@@ -43,6 +46,13 @@ impl QuestDbArgs {
     /// Resolves flag > variable > file. A file that cannot be read is reported when QuestDB is
     /// used, not before (other sources do not need it).
     pub(crate) fn resolve(&mut self, environment: &EnvSnapshot) {
+        let table = match TableName::parse(&self.questdb_table) {
+            Ok(table) => table,
+            Err(reason) => {
+                self.resolved = Some(Err(format!("--questdb-table: {reason}")));
+                return;
+            }
+        };
         let file = match self.questdb_env {
             Some(name) => match config::load(&self.environments, name, environment) {
                 Ok(loaded) => loaded.questdb,
@@ -53,12 +63,14 @@ impl QuestDbArgs {
             },
             None => None,
         };
-        self.resolved = Some(Ok(QuestDbSettings::resolve(
+        let mut settings = QuestDbSettings::resolve(
             self.questdb_ilp.as_deref(),
             self.questdb_pg_url.as_deref(),
             environment,
             file.as_ref(),
-        )));
+        );
+        settings.table = table;
+        self.resolved = Some(Ok(settings));
     }
 
     /// The resolved settings.
@@ -66,12 +78,7 @@ impl QuestDbArgs {
         match &self.resolved {
             Some(Ok(settings)) => Ok(settings.clone()),
             Some(Err(reason)) => anyhow::bail!("{reason}"),
-            None => Ok(QuestDbSettings::resolve(
-                self.questdb_ilp.as_deref(),
-                self.questdb_pg_url.as_deref(),
-                &EnvSnapshot::default(),
-                None,
-            )),
+            None => anyhow::bail!("QuestDB settings were not resolved"),
         }
     }
 }
@@ -109,7 +116,21 @@ pub(crate) fn import(
             let before = client.count(&file.symbol, frame).await?;
             let sent_before = writer.summary();
             let began = Instant::now();
-            writer.write(&file.symbol, frame, &file.candles)?;
+            writer
+                .write(&file.symbol, frame, &file.candles)
+                .map_err(|error| {
+                    let inexact = matches!(error, QuestDbError::Value { .. });
+                    let error = anyhow::Error::from(error);
+                    if inexact {
+                        error.context(format!(
+                            "{}: QuestDB stores prices and volumes as DOUBLE, which cannot hold this value exactly; \
+                             import with --adjust none (adjusted volumes can carry more digits than a DOUBLE) or into the embedded or postgres store",
+                            path.display()
+                        ))
+                    } else {
+                        error
+                    }
+                })?;
             writer.flush()?;
             let sending = began.elapsed().as_secs_f64();
             client.wait_visible(VISIBLE_TIMEOUT).await?;

@@ -9,4 +9,6 @@
 mod cli;
 mod guards;
 mod pg;
+mod questdb;
+mod questdb_server;
 mod store;
