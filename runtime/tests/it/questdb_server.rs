@@ -239,6 +239,8 @@ fn questdb_server_backtest_gives_the_csv_result() {
         file,
         "--to",
         "questdb",
+        "--adjust",
+        "none",
         "--questdb-table",
         &name,
     ]);
@@ -250,6 +252,8 @@ fn questdb_server_backtest_gives_the_csv_result() {
         file,
         "--to",
         "questdb",
+        "--adjust",
+        "none",
         "--questdb-table",
         &name,
     ]);
