@@ -135,6 +135,9 @@ pub struct EnvironmentConfig {
     /// Settings for tests and local development only.
     #[serde(default)]
     pub testing: TestingConfig,
+    /// Where QuestDB candles are written and read (optional; no secrets here).
+    #[serde(default)]
+    pub questdb: Option<crate::questdb::QuestDbSection>,
 }
 
 /// The `[endpoints]` table: URLs, checked against the mode's allow-list at start-up.

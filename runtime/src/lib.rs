@@ -5,7 +5,8 @@
 //! Redis ([`ephemeral`]: caches, idempotency keys, rate counters, the trading-state broadcast),
 //! environment files and secrets ([`config`], [`secrets`]), the start-up guards ([`guard`]), the
 //! typed session ([`Runtime`]), the broker-facing path ([`gateway`]: brokers take only
-//! risk-approved orders), logging ([`logging`]), and, as they arrive, HTTP and QuestDB.
+//! risk-approved orders), logging ([`logging`]), QuestDB candles ([`questdb`]), and, as they
+//! arrive, HTTP.
 //!
 //! Must not: contain trading logic (that lives in core, brokers, strategies and backtest); read a
 //! secret outside the connect functions.
@@ -18,6 +19,7 @@ pub mod ephemeral;
 pub mod gateway;
 pub mod guard;
 pub mod logging;
+pub mod questdb;
 mod runtime;
 pub mod secrets;
 pub mod store;

@@ -9,6 +9,7 @@ use airlock_core::{Candle, Symbol, Timeframe};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::questdb::QuestDbArgs;
 use super::source::{StoreArgs, block_on};
 
 /// `airlock data …`
@@ -24,6 +25,8 @@ enum Target {
     Embedded,
     /// The `candles` table of a PostgreSQL database (--database-url).
     Postgres,
+    /// The `candles` table of QuestDB (--questdb-ilp to write, --questdb-pg-url to read).
+    Questdb,
 }
 
 impl Target {
@@ -31,6 +34,7 @@ impl Target {
         match self {
             Target::Embedded => "embedded",
             Target::Postgres => "postgres",
+            Target::Questdb => "questdb",
         }
     }
 }
@@ -66,6 +70,8 @@ enum DataCommand {
         max_bad: usize,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        questdb: QuestDbArgs,
     },
     /// List stored candle series: symbol, timeframe, first and last bar, rows.
     Ls {
@@ -74,16 +80,21 @@ enum DataCommand {
         source: Target,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        questdb: QuestDbArgs,
     },
 }
 
 impl DataArgs {
     /// Fills in the store defaults that come from the environment.
     pub(crate) fn resolve(&mut self, environment: &airlock_core::EnvSnapshot) {
-        let store = match &mut self.command {
-            DataCommand::Import { store, .. } | DataCommand::Ls { store, .. } => store,
+        let (store, questdb) = match &mut self.command {
+            DataCommand::Import { store, questdb, .. } | DataCommand::Ls { store, questdb, .. } => {
+                (store, questdb)
+            }
         };
         store.resolve(environment);
+        questdb.resolve(environment);
     }
 }
 
@@ -98,6 +109,7 @@ pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
             skip_bad,
             max_bad,
             store,
+            questdb,
         } => {
             if symbol.is_some() && from.len() > 1 {
                 bail!(
@@ -109,10 +121,17 @@ pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
                 adjust: *adjust,
                 symbol: *symbol,
             };
+            if *to == Target::Questdb {
+                return super::questdb::import(from, &options, *timeframe, questdb, timeframe_of);
+            }
             let skip = skip_bad.then_some(*max_bad);
             import(from, *to, &options, *timeframe, skip, store)
         }
-        DataCommand::Ls { source, store } => list(*source, store),
+        DataCommand::Ls {
+            source,
+            store,
+            questdb,
+        } => list(*source, store, questdb),
     }
 }
 
@@ -172,7 +191,7 @@ fn import(
                 }
                 Some(db)
             }
-            Target::Embedded => None,
+            Target::Embedded | Target::Questdb => None,
         };
         let embedded = args.embedded();
         let mut total = CandleWrite::default();
@@ -239,7 +258,7 @@ fn import(
     })?
 }
 
-fn list(source: Target, args: &StoreArgs) -> anyhow::Result<()> {
+fn list(source: Target, args: &StoreArgs, questdb: &QuestDbArgs) -> anyhow::Result<()> {
     let series: Vec<CandleSeriesInfo> = match source {
         Target::Embedded => {
             println!("store: {}", args.data_dir().display());
@@ -253,6 +272,7 @@ fn list(source: Target, args: &StoreArgs) -> anyhow::Result<()> {
                 Ok::<_, anyhow::Error>(store::Store::candle_series(&db).await?)
             })??
         }
+        Target::Questdb => super::questdb::series(questdb)?,
     };
     if series.is_empty() {
         println!("no candles stored; import some with `airlock data import`");

@@ -7,6 +7,7 @@ mod env;
 mod health;
 mod options;
 mod progress;
+mod questdb;
 mod scan;
 mod source;
 mod sweep;
@@ -40,7 +41,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// List the built-in strategies and their parameters.
     Strategies,
-    /// Import candle files into the embedded store or PostgreSQL, and list what is stored.
+    /// Import candle files into the embedded store, PostgreSQL or QuestDB, and list what is
+    /// stored.
     ///
     /// Example: airlock data import --from examples/data/DA-AAPL-T-2021-04-21.csv.gz --to embedded
     Data(data::DataArgs),
@@ -93,11 +95,11 @@ impl Cli {
 pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()> {
     match cli.command {
         Command::Backtest(mut args) => {
-            args.run.source.store.resolve(environment);
+            args.run.source.resolve(environment);
             backtest::run(&args)
         }
         Command::Sweep(mut args) => {
-            args.run.source.store.resolve(environment);
+            args.run.source.resolve(environment);
             sweep::run(&args)
         }
         Command::Data(mut args) => {

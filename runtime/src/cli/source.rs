@@ -1,4 +1,5 @@
-//! Where a run's candles come from: CSV files (the default), the embedded store or PostgreSQL.
+//! Where a run's candles come from: CSV files (the default), the embedded store, PostgreSQL or
+//! QuestDB.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,9 @@ pub(crate) enum SourceKind {
     /// The `candles` table of the PostgreSQL database (filled by `airlock data import --to
     /// postgres`).
     Postgres,
+    /// The `candles` table of QuestDB (filled by `airlock data import --to questdb`; needs
+    /// --questdb-pg-url or $QUESTDB_PG_URL).
+    Questdb,
 }
 
 /// Options naming the store candles are read from and written to.
@@ -82,8 +86,8 @@ impl StoreArgs {
 /// Options choosing a run's candle source (besides --data for CSV files).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SourceArgs {
-    /// Where candles come from: csv (the --data files), embedded or postgres (imported with
-    /// `airlock data import`; name the symbols with --symbol).
+    /// Where candles come from: csv (the --data files), embedded, postgres or questdb
+    /// (imported with `airlock data import`; name the symbols with --symbol).
     #[arg(long, value_enum, default_value = "csv", value_name = "SOURCE")]
     pub(crate) source: SourceKind,
     /// A symbol to read from the embedded or postgres source, repeatable.
@@ -93,8 +97,14 @@ pub(crate) struct SourceArgs {
     /// there is exactly one.
     #[arg(long, value_name = "TIMEFRAME")]
     pub(crate) timeframe: Option<Timeframe>,
+    /// QuestDB only: aggregate the stored bars into longer ones (5m, 15m, 1h, 4h, 1d) with
+    /// SAMPLE BY, aligned to the UTC calendar.
+    #[arg(long, value_name = "TIMEFRAME")]
+    pub(crate) resample: Option<Timeframe>,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) questdb: super::questdb::QuestDbArgs,
 }
 
 /// Runs `future` to completion on a single-threaded runtime.
@@ -137,6 +147,12 @@ fn pick_timeframe(
 }
 
 impl SourceArgs {
+    /// Fills in the defaults that come from the environment.
+    pub(crate) fn resolve(&mut self, environment: &EnvSnapshot) {
+        self.store.resolve(environment);
+        self.questdb.resolve(environment);
+    }
+
     /// The candles of every --symbol within `range`, from the embedded store or PostgreSQL.
     pub(crate) fn load(&self, range: TimeRange) -> anyhow::Result<Vec<(Symbol, Vec<Candle>)>> {
         if self.symbols.is_empty() {
@@ -149,6 +165,9 @@ impl SourceArgs {
             if self.symbols[..index].contains(symbol) {
                 bail!("--symbol {symbol} is given twice");
             }
+        }
+        if self.resample.is_some() && self.source != SourceKind::Questdb {
+            bail!("--resample needs --source questdb");
         }
         match self.source {
             SourceKind::Csv => bail!("CSV files are read from --data"),
@@ -179,7 +198,35 @@ impl SourceArgs {
                     Ok::<_, anyhow::Error>(out)
                 })?
             }
+            SourceKind::Questdb => self.load_questdb(range),
         }
+    }
+
+    /// The candles of every --symbol from QuestDB, resampled with --resample.
+    fn load_questdb(&self, range: TimeRange) -> anyhow::Result<Vec<(Symbol, Vec<Candle>)>> {
+        use airlock::questdb::{QuestDbClient, QuestDbSource};
+        use airlock_core::CandleSource as _;
+        let settings = super::questdb::source_settings(&self.questdb)?;
+        let url = settings.pg_url()?;
+        let stored = block_on(async {
+            let mut client = QuestDbClient::connect(url.value(), settings.table.clone()).await?;
+            client.series().await
+        })?
+        .with_context(|| format!("QuestDB at {url}"))?;
+        let mut out = Vec::with_capacity(self.symbols.len());
+        for symbol in &self.symbols {
+            let frame = pick_timeframe(symbol, self.timeframe, &stored, "questdb")?;
+            let mut source = QuestDbSource::connect(
+                url.value(),
+                settings.table.clone(),
+                vec![*symbol],
+                frame,
+                self.resample,
+            )
+            .with_context(|| format!("QuestDB at {url}"))?;
+            out.push((*symbol, source.load(symbol, range)?));
+        }
+        Ok(out)
     }
 
     pub(crate) fn source_name(&self) -> &'static str {
@@ -187,6 +234,7 @@ impl SourceArgs {
             SourceKind::Csv => "csv",
             SourceKind::Embedded => "embedded",
             SourceKind::Postgres => "postgres",
+            SourceKind::Questdb => "questdb",
         }
     }
 }

@@ -44,10 +44,26 @@ fn paper_database() {
                 "airlock_it_guards_paper",
             )
             .await;
-            let store = airlock::store::open(PAPER_DB).await.unwrap_or_else(|error| {
-                panic!("PostgreSQL must be reachable on 127.0.0.1:5432 (./scripts/test starts it): {error}")
-            });
-            store.migrate().await.unwrap();
+            let open = || async {
+                airlock::store::open(PAPER_DB).await.unwrap_or_else(|error| {
+                    panic!("PostgreSQL must be reachable on 127.0.0.1:5432 (./scripts/test starts it): {error}")
+                })
+            };
+            let mut store = open().await;
+            if store.migrate().await.is_err() {
+                // Left by a checkout with other migrations: start it afresh.
+                drop(store);
+                airlock_store_postgres::admin::drop_database(admin, "airlock_it_guards_paper")
+                    .await
+                    .unwrap();
+                let _ = airlock_store_postgres::admin::create_database(
+                    admin,
+                    "airlock_it_guards_paper",
+                )
+                .await;
+                store = open().await;
+                store.migrate().await.unwrap();
+            }
             store
                 .set_environment_tag(airlock_core::ModeTag::Paper, airlock_core::UnixNanos::new(0))
                 .await

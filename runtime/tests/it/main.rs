@@ -9,6 +9,8 @@
 mod cli;
 mod guards;
 mod pg;
+mod questdb;
+mod questdb_server;
 mod redis;
 mod storage_cli;
 mod store;
