@@ -198,3 +198,72 @@ pub fn count(field: &'static str, stored: i64) -> Result<u64, StoreError> {
         reason: format!("negative count {stored}"),
     })
 }
+
+/// A stored candle row of `symbol`/`frame`, validated.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a negative timestamp or values that are not a valid candle.
+pub fn candle(
+    symbol: &airlock_core::Symbol,
+    frame: &str,
+    ts_ns: i64,
+    [open, high, low, close, volume]: [i64; 5],
+) -> Result<airlock_core::Candle, StoreError> {
+    let ts = instant("candles.ts_ns", ts_ns)?;
+    airlock_core::Candle::new(
+        ts,
+        Price::from_raw(open),
+        Price::from_raw(high),
+        Price::from_raw(low),
+        Price::from_raw(close),
+        Quantity::from_raw(volume),
+    )
+    .map_err(|error| StoreError::Corrupt {
+        field: "candles",
+        reason: format!("{symbol} {frame} at {ts}: {error}"),
+    })
+}
+
+/// The columns of one stored audit row, in table order.
+#[derive(Debug)]
+pub struct AuditRow {
+    /// `seq`.
+    pub seq: i64,
+    /// `at_ns`.
+    pub at_ns: i64,
+    /// `actor`.
+    pub actor: String,
+    /// `action`.
+    pub action: String,
+    /// `subject`.
+    pub subject: String,
+    /// `detail`.
+    pub detail: String,
+    /// `prev_hash`.
+    pub prev_hash: Vec<u8>,
+    /// `hash`.
+    pub hash: Vec<u8>,
+}
+
+/// A stored audit row as an entry.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a negative number or a hash that is not 32 bytes.
+pub fn audit_entry(row: AuditRow) -> Result<crate::AuditEntry, StoreError> {
+    let hash = |field, bytes: &[u8]| {
+        crate::ChainHash::from_slice(bytes).ok_or_else(|| StoreError::Corrupt {
+            field,
+            reason: "not 32 bytes".into(),
+        })
+    };
+    Ok(crate::AuditEntry {
+        seq: count("audit_log.seq", row.seq)?,
+        at: instant("audit_log.at_ns", row.at_ns)?,
+        prev_hash: hash("audit_log.prev_hash", &row.prev_hash)?,
+        hash: hash("audit_log.hash", &row.hash)?,
+        actor: row.actor,
+        action: row.action,
+        subject: row.subject,
+        detail: row.detail,
+    })
+}

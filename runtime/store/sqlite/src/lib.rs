@@ -719,21 +719,16 @@ impl Store for SqliteStore {
         .fetch(&self.pool);
         let mut verifier = Verifier::default();
         while let Some(row) = rows.try_next().await.map_err(db("reading the audit log"))? {
-            let corrupt = |field| StoreError::Corrupt {
-                field,
-                reason: "not 32 bytes".into(),
-            };
-            let entry = AuditEntry {
-                seq: columns::count("audit_log.seq", row.seq)?,
-                at: columns::instant("audit_log.at_ns", row.at_ns)?,
+            let entry = columns::audit_entry(columns::AuditRow {
+                seq: row.seq,
+                at_ns: row.at_ns,
                 actor: row.actor,
                 action: row.action,
                 subject: row.subject,
                 detail: row.detail,
-                prev_hash: ChainHash::from_slice(&row.prev_hash)
-                    .ok_or_else(|| corrupt("audit_log.prev_hash"))?,
-                hash: ChainHash::from_slice(&row.hash).ok_or_else(|| corrupt("audit_log.hash"))?,
-            };
+                prev_hash: row.prev_hash,
+                hash: row.hash,
+            })?;
             if !verifier.check(&entry) {
                 break;
             }
@@ -837,20 +832,18 @@ impl Store for SqliteStore {
         .fetch(&self.pool);
         let mut candles = Vec::new();
         while let Some(row) = rows.try_next().await.map_err(db("reading candles"))? {
-            let ts = columns::instant("candles.ts_ns", row.ts_ns)?;
-            let candle = Candle::new(
-                ts,
-                Price::from_raw(row.open_e9),
-                Price::from_raw(row.high_e9),
-                Price::from_raw(row.low_e9),
-                Price::from_raw(row.close_e9),
-                Quantity::from_raw(row.volume_e9),
-            )
-            .map_err(|error| StoreError::Corrupt {
-                field: "candles",
-                reason: format!("{symbol} {frame} at {ts}: {error}"),
-            })?;
-            candles.push(candle);
+            candles.push(columns::candle(
+                symbol,
+                &frame,
+                row.ts_ns,
+                [
+                    row.open_e9,
+                    row.high_e9,
+                    row.low_e9,
+                    row.close_e9,
+                    row.volume_e9,
+                ],
+            )?);
         }
         Ok(candles)
     }
