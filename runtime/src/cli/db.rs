@@ -62,7 +62,7 @@ impl From<TagArg> for ModeTag {
     clippy::disallowed_methods,
     reason = "the CLI is where the runtime reads the clock"
 )]
-fn now() -> UnixNanos {
+pub(crate) fn now() -> UnixNanos {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_nanos());

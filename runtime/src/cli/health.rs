@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use airlock::ephemeral::{Ephemeral, TradingGate, change_trading_state};
 use airlock::store::{self, NewAuditEntry, Store, TradingState};
-use airlock_core::{EnvSnapshot, UnixNanos};
+use airlock_core::EnvSnapshot;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
+use super::db::now;
 use super::source::{StoreArgs, block_on};
 
 /// The variable naming Redis when no --redis-url is given.
@@ -86,17 +87,6 @@ async fn namespace(db: &dyn Store) -> anyhow::Result<String> {
         .environment_tag()
         .await?
         .map_or_else(|| "untagged".to_owned(), |tag| tag.as_str().to_owned()))
-}
-
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the CLI is where the runtime reads the clock"
-)]
-fn now() -> UnixNanos {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos());
-    UnixNanos::new(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
 /// Prints what the fail-safe gate sees. Exits 1 when the trading state cannot be confirmed
