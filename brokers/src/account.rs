@@ -15,11 +15,11 @@ use crate::endpoint::Endpoint;
 /// - **Alpaca.** No field of the `GET /v2/account` response says "paper": `account_number` has no
 ///   documented format (the `PA…` prefix seen on paper accounts is an example, not a rule) and
 ///   `status` = `PAPER_ONLY` describes the owner's eligibility, not the account reached. Alpaca's
-///   documentation instead separates the two by host and key pair: paper keys authenticate only at
-///   `paper-api.alpaca.markets` and live keys only at `api.alpaca.markets`. The Alpaca broker
-///   therefore reports [`AccountKind::Paper`] exactly when `GET /v2/account` succeeded at the
-///   paper host and [`AccountKind::Live`] when it succeeded at the live host; `evidence` names
-///   the host.
+///   documentation instead separates the two by host and key pair: paper keys authenticate only
+///   at `paper-api.alpaca.markets` and live keys only at the live host (see `endpoint.rs`). The
+///   Alpaca broker therefore reports [`AccountKind::Paper`] exactly when `GET /v2/account`
+///   succeeded at the paper host and [`AccountKind::Live`] when it succeeded at the live host;
+///   `evidence` names the host.
 /// - **MetaTrader 5.** The account's trade mode (`ACCOUNT_TRADE_MODE`): `DEMO` and `CONTEST` are
 ///   [`AccountKind::Paper`], `REAL` is [`AccountKind::Live`].
 #[derive(Debug, Clone, PartialEq, Eq)]

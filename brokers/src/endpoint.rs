@@ -9,8 +9,17 @@ use thiserror::Error;
 
 /// The Alpaca trading host for paper accounts.
 pub const ALPACA_PAPER_HOST: &str = "paper-api.alpaca.markets";
-/// The Alpaca trading host for live (real-money) accounts.
+/// The Alpaca trading host for live (real-money) accounts. It exists only with the cargo feature
+/// `live`: a build without it does not contain the live host at all.
+#[cfg(feature = "live")]
 pub const ALPACA_LIVE_HOST: &str = "api.alpaca.markets";
+
+/// The trading hosts a live runtime may reach (none in a build without the `live` feature, which
+/// has no live mode to reach them with).
+#[cfg(feature = "live")]
+const LIVE_TRADING_HOSTS: &[&str] = &[ALPACA_LIVE_HOST];
+#[cfg(not(feature = "live"))]
+const LIVE_TRADING_HOSTS: &[&str] = &[];
 /// Alpaca's market-data hosts (REST and stream): read-only, the same for paper and live.
 pub const ALPACA_DATA_HOSTS: &[&str] = &["data.alpaca.markets", "stream.data.alpaca.markets"];
 
@@ -35,13 +44,14 @@ impl EndpointKind {
 
 /// The hosts an endpoint of `kind` may name in `mode` (loopback aside, see [`Endpoint::check`]).
 ///
-/// Trading: paper only `paper-api.alpaca.markets`, live only `api.alpaca.markets`, the simulated
+/// Trading: paper only `paper-api.alpaca.markets`, live only [`ALPACA_LIVE_HOST`] (with the `live`
+/// feature; without it, no host), the simulated
 /// modes none (their broker is the internal matching engine). Market data: Alpaca's data hosts in
 /// every mode but backtest, which replays files.
 pub const fn allowed_hosts(mode: ModeTag, kind: EndpointKind) -> &'static [&'static str] {
     match (mode, kind) {
         (ModeTag::Paper, EndpointKind::Trading) => &[ALPACA_PAPER_HOST],
-        (ModeTag::Live, EndpointKind::Trading) => &[ALPACA_LIVE_HOST],
+        (ModeTag::Live, EndpointKind::Trading) => LIVE_TRADING_HOSTS,
         (ModeTag::Backtest | ModeTag::DryRun, EndpointKind::Trading) => &[],
         (ModeTag::Backtest, EndpointKind::MarketData) => &[],
         (ModeTag::DryRun | ModeTag::Paper | ModeTag::Live, EndpointKind::MarketData) => {
@@ -278,13 +288,13 @@ mod tests {
         assert_eq!(endpoint.authority(), "paper-api.alpaca.markets:443");
         let refused = Endpoint::<Paper>::check(
             EndpointKind::Trading,
-            "https://api.alpaca.markets",
+            "https://broker.example.com",
             Loopback::Refused,
         )
         .unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "host api.alpaca.markets is not allowed for trading in paper \
+            "host broker.example.com is not allowed for trading in paper \
              (allowed: paper-api.alpaca.markets)"
         );
     }
@@ -344,6 +354,37 @@ mod tests {
         .unwrap_err();
         assert!(!error.to_string().contains("hunter2secret"), "{error}");
         assert!(matches!(error, EndpointError::Malformed { .. }));
+    }
+
+    #[cfg(feature = "live")]
+    #[test]
+    fn paper_refuses_the_live_host_and_live_accepts_only_it() {
+        let live_url = format!("https://{ALPACA_LIVE_HOST}");
+        let refused = Endpoint::<Paper>::check(EndpointKind::Trading, &live_url, Loopback::Refused)
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "host {ALPACA_LIVE_HOST} is not allowed for trading in paper \
+                 (allowed: paper-api.alpaca.markets)"
+            )
+        );
+        assert!(
+            Endpoint::<airlock_core::Live>::check(
+                EndpointKind::Trading,
+                &live_url,
+                Loopback::Refused
+            )
+            .is_ok()
+        );
+        assert!(
+            Endpoint::<airlock_core::Live>::check(
+                EndpointKind::Trading,
+                "https://paper-api.alpaca.markets",
+                Loopback::Refused
+            )
+            .is_err()
+        );
     }
 
     #[cfg(feature = "live")]

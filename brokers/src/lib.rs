@@ -20,8 +20,10 @@ mod sim;
 
 pub use account::{AccountBroker, AccountReport};
 pub use credentials::{Credentials, CredentialsError, mask};
+#[cfg(feature = "live")]
+pub use endpoint::ALPACA_LIVE_HOST;
 pub use endpoint::{
-    ALPACA_DATA_HOSTS, ALPACA_LIVE_HOST, ALPACA_PAPER_HOST, Endpoint, EndpointError, EndpointKind,
-    Loopback, allowed_hosts,
+    ALPACA_DATA_HOSTS, ALPACA_PAPER_HOST, Endpoint, EndpointError, EndpointKind, Loopback,
+    allowed_hosts,
 };
 pub use sim::SimBroker;

@@ -129,7 +129,7 @@ fn the_file_must_declare_the_mode_asked_for() {
 #[test]
 fn endpoints_off_the_allow_list_and_loopback_without_the_setting_are_refused() {
     let mut pairs = paper_secrets();
-    pairs.push(("AIRLOCK__ENDPOINTS__TRADING", "https://api.alpaca.markets"));
+    pairs.push(("AIRLOCK__ENDPOINTS__TRADING", "https://broker.example.com"));
     let evaluation = run::<Paper>(
         EnvironmentName::Paper,
         &EnvSnapshot::from_pairs(pairs),
@@ -306,7 +306,7 @@ fn venue(kind: AccountKind) -> (Venue, std::sync::Arc<std::sync::atomic::AtomicB
             venue: "alpaca",
             account_number: "PA0000000001".to_owned(),
             kind,
-            evidence: "GET /v2/account at api.alpaca.markets".to_owned(),
+            evidence: "GET /v2/account at a test venue".to_owned(),
         },
         disconnected: std::sync::Arc::clone(&disconnected),
     };

@@ -212,7 +212,7 @@ fn a_file_declaring_another_mode_is_refused() {
 fn endpoints_off_the_allow_list_are_refused() {
     let vars = with(
         paper_secrets(),
-        &[("AIRLOCK__ENDPOINTS__TRADING", "https://api.alpaca.markets")],
+        &[("AIRLOCK__ENDPOINTS__TRADING", "https://broker.example.com")],
     );
     let line = refused(
         &airlock(&["run", "--env", "paper"], &vars),
@@ -220,7 +220,7 @@ fn endpoints_off_the_allow_list_are_refused() {
         "endpoints.trading",
     );
     assert!(
-        line.contains("api.alpaca.markets is not allowed for trading in paper"),
+        line.contains("broker.example.com is not allowed for trading in paper"),
         "{line}"
     );
     let vars = with(

@@ -8,6 +8,7 @@
 
 mod cli;
 mod guards;
+mod live_endpoint;
 mod pg;
 mod questdb;
 mod questdb_server;
