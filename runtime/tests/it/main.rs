@@ -13,5 +13,6 @@ mod pg;
 mod questdb;
 mod questdb_server;
 mod redis;
+mod sim_cli;
 mod storage_cli;
 mod store;
