@@ -13,6 +13,9 @@ pub const ALPACA_PAPER_HOST: &str = "paper-api.alpaca.markets";
 pub const ALPACA_LIVE_HOST: &str = "api.alpaca.markets";
 /// Alpaca's market-data hosts (REST and stream): read-only, the same for paper and live.
 pub const ALPACA_DATA_HOSTS: &[&str] = &["data.alpaca.markets", "stream.data.alpaca.markets"];
+/// The allow-list entry that admits any host, provided it is reached over TLS: the MT5 bridge
+/// runs on the operator's own Windows host, whose name no list of ours can know.
+pub const ANY_HOST_OVER_TLS: &str = "*";
 
 /// What an endpoint is for; each kind has its own allow-list per mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,14 +24,18 @@ pub enum EndpointKind {
     Trading,
     /// Read-only market data.
     MarketData,
+    /// Order-capable: the MetaTrader 5 bridge program on the operator's Windows host.
+    Mt5Bridge,
 }
 
 impl EndpointKind {
-    /// The key under `[endpoints]` in an environment file: `trading` or `market_data`.
+    /// The key under `[endpoints]` in an environment file: `trading`, `market_data` or
+    /// `mt5_bridge`.
     pub const fn key(self) -> &'static str {
         match self {
             EndpointKind::Trading => "trading",
             EndpointKind::MarketData => "market_data",
+            EndpointKind::Mt5Bridge => "mt5_bridge",
         }
     }
 }
@@ -37,16 +44,23 @@ impl EndpointKind {
 ///
 /// Trading: paper only `paper-api.alpaca.markets`, live only `api.alpaca.markets`, the simulated
 /// modes none (their broker is the internal matching engine). Market data: Alpaca's data hosts in
-/// every mode but backtest, which replays files.
+/// every mode but backtest, which replays files. MT5 bridge: in paper and live **any host over
+/// TLS** ([`ANY_HOST_OVER_TLS`]), because the bridge runs on the operator's own host; what keeps
+/// a paper runtime off a real-money account there is the bridge's shared secret of the mode
+/// (`BridgeSecret<M>`) and the account's trade mode, checked on connect. The simulated modes
+/// admit no bridge.
 pub const fn allowed_hosts(mode: ModeTag, kind: EndpointKind) -> &'static [&'static str] {
     match (mode, kind) {
         (ModeTag::Paper, EndpointKind::Trading) => &[ALPACA_PAPER_HOST],
         (ModeTag::Live, EndpointKind::Trading) => &[ALPACA_LIVE_HOST],
-        (ModeTag::Backtest | ModeTag::DryRun, EndpointKind::Trading) => &[],
+        (ModeTag::Backtest | ModeTag::DryRun, EndpointKind::Trading | EndpointKind::Mt5Bridge) => {
+            &[]
+        }
         (ModeTag::Backtest, EndpointKind::MarketData) => &[],
         (ModeTag::DryRun | ModeTag::Paper | ModeTag::Live, EndpointKind::MarketData) => {
             ALPACA_DATA_HOSTS
         }
+        (ModeTag::Paper | ModeTag::Live, EndpointKind::Mt5Bridge) => &[ANY_HOST_OVER_TLS],
     }
 }
 
@@ -136,7 +150,7 @@ impl<M: Mode> Endpoint<M> {
             }
         } else {
             let allowed = allowed_hosts(M::TAG, kind);
-            if !allowed.contains(&parsed.host.as_str()) {
+            if !allowed.contains(&parsed.host.as_str()) && !allowed.contains(&ANY_HOST_OVER_TLS) {
                 return Err(EndpointError::NotAllowed {
                     host: parsed.host,
                     kind: kind.key(),
@@ -185,6 +199,11 @@ impl<M: Mode> Endpoint<M> {
     /// `host:port`, for a socket connect.
     pub fn authority(&self) -> String {
         format!("{}:{}", self.host, self.port)
+    }
+
+    /// `scheme://host:port`, the base every request path is appended to.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}:{}", self.scheme, self.host, self.port)
     }
 }
 
@@ -346,6 +365,59 @@ mod tests {
         assert!(matches!(error, EndpointError::Malformed { .. }));
     }
 
+    #[test]
+    fn the_mt5_bridge_may_be_any_host_but_only_over_tls() {
+        let endpoint = Endpoint::<Paper>::check(
+            EndpointKind::Mt5Bridge,
+            "https://mt5-bridge.trading.example:8443",
+            Loopback::Refused,
+        )
+        .unwrap();
+        assert_eq!(
+            endpoint.base_url(),
+            "https://mt5-bridge.trading.example:8443"
+        );
+        assert_eq!(
+            allowed_hosts(ModeTag::Paper, EndpointKind::Mt5Bridge),
+            &[ANY_HOST_OVER_TLS]
+        );
+        assert_eq!(
+            Endpoint::<Paper>::check(
+                EndpointKind::Mt5Bridge,
+                "http://10.0.0.7:18900",
+                Loopback::Refused
+            )
+            .unwrap_err(),
+            EndpointError::PlainText {
+                host: "10.0.0.7".into()
+            }
+        );
+        assert!(matches!(
+            Endpoint::<Paper>::check(
+                EndpointKind::Mt5Bridge,
+                "http://127.0.0.1:18900",
+                Loopback::Refused
+            ),
+            Err(EndpointError::Loopback { .. })
+        ));
+        assert!(
+            Endpoint::<Paper>::check(
+                EndpointKind::Mt5Bridge,
+                "http://127.0.0.1:18900",
+                Loopback::AllowedForTests
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            Endpoint::<DryRun>::check(
+                EndpointKind::Mt5Bridge,
+                "https://mt5-bridge.trading.example",
+                Loopback::Refused
+            ),
+            Err(EndpointError::NotAllowed { .. })
+        ));
+    }
+
     #[cfg(feature = "live")]
     #[test]
     fn live_refuses_loopback_even_with_the_test_setting() {
@@ -353,6 +425,14 @@ mod tests {
             Endpoint::<airlock_core::Live>::check(
                 EndpointKind::Trading,
                 "http://localhost:1",
+                Loopback::AllowedForTests
+            ),
+            Err(EndpointError::Loopback { .. })
+        ));
+        assert!(matches!(
+            Endpoint::<airlock_core::Live>::check(
+                EndpointKind::Mt5Bridge,
+                "http://127.0.0.1:18900",
                 Loopback::AllowedForTests
             ),
             Err(EndpointError::Loopback { .. })

@@ -301,12 +301,17 @@ def build_parser():
     parser.add_argument("--check", metavar="URL",
                         help="do not serve: call URL/v1/health with the shared secret and print "
                              "the answer (exit 0 when healthy)")
-    parser.add_argument("--ca-file", help="with --check: CA certificate to trust for HTTPS")
+    parser.add_argument("--call", nargs=2, metavar=("URL", "PATH"),
+                        help="do not serve: POST --body (default {}) to URL+PATH with the shared "
+                             "secret and print the verified answer (exit 0 on HTTP 200)")
+    parser.add_argument("--body", default="{}", help="with --call: the JSON body")
+    parser.add_argument("--ca-file", help="with --check or --call: CA certificate to trust")
     return parser
 
 
-def check(url, secret, ca_file):
-    """Signs a health request to a running bridge and verifies the signed answer."""
+def call(url, path, body, secret, ca_file):
+    """Signs one request to a running bridge; returns (status, answer) after verifying the
+    answer's signature, or (None, message) when it does not verify."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https":
         context = ssl.create_default_context(cafile=ca_file)
@@ -314,8 +319,6 @@ def check(url, secret, ca_file):
                                                  context=context, timeout=10)
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=10)
-    path = "/v1/health"
-    body = b"{}"
     nonce = secrets.token_hex(16)
     headers = auth.request_headers(secret, "POST", path, wall_ms(), nonce, body)
     headers["Content-Type"] = "application/json"
@@ -326,13 +329,19 @@ def check(url, secret, ca_file):
     timestamp = response.getheader(auth.TIMESTAMP_HEADER, "")
     expected = auth.sign_response(secret, response.status, nonce, timestamp, answer)
     if signature != expected:
-        print("the answer is not signed with this secret: not an Airlock bridge, or a "
-              "different secret")
+        return None, ("the answer is not signed with this secret: not an Airlock bridge, or a "
+                      "different secret")
+    return response.status, json.loads(answer)
+
+
+def check(url, secret, ca_file):
+    """Health of a running bridge: exit 0 when it answers, signed, with a connected terminal."""
+    status, answer = call(url, "/v1/health", b"{}", secret, ca_file)
+    if status is None:
+        print(answer)
         return 1
-    print(json.dumps(json.loads(answer), indent=2, sort_keys=True))
-    healthy = response.status == 200 and (json.loads(answer).get("terminal") or {}).get(
-        "connected")
-    return 0 if healthy else 1
+    print(json.dumps(answer, indent=2, sort_keys=True))
+    return 0 if status == 200 and (answer.get("terminal") or {}).get("connected") else 1
 
 
 def main(argv=None):
@@ -344,6 +353,15 @@ def main(argv=None):
         return 2
     if arguments.check:
         return check(arguments.check, secret, arguments.ca_file)
+    if arguments.call:
+        url, path = arguments.call
+        status, answer = call(url, path, arguments.body.encode("utf-8"), secret,
+                              arguments.ca_file)
+        if status is None:
+            print(answer, file=sys.stderr)
+            return 1
+        print(json.dumps(answer, sort_keys=True))
+        return 0 if status == 200 else 1
     try:
         host, port = parse_listen(arguments.listen)
     except ValueError as error:

@@ -278,6 +278,8 @@ impl Broker<Paper> for Venue {
 }
 
 impl AccountBroker<Paper> for Venue {
+    type Credentials = Credentials<Paper>;
+
     async fn connect(_: Credentials<Paper>, _: Endpoint<Paper>) -> Result<Self, BrokerError> {
         Err(outside("connect"))
     }

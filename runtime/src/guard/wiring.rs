@@ -33,16 +33,17 @@ impl fmt::Display for NoCredentials {
 }
 
 fn refusal(error: CredentialsError) -> GuardRefusal {
-    let variable = match &error {
-        CredentialsError::Missing { variable } | CredentialsError::Empty { variable } => {
-            variable.clone()
+    let (variable, reason) = match error {
+        CredentialsError::Missing { variable } => (
+            variable,
+            "not set (as a variable or in the secrets file)".to_owned(),
+        ),
+        CredentialsError::Empty { variable } => (variable, "set but empty".to_owned()),
+        CredentialsError::TooShort { variable, minimum } => {
+            (variable, format!("shorter than {minimum} characters"))
         }
     };
-    let reason = match error {
-        CredentialsError::Missing { .. } => "not set (as a variable or in the secrets file)",
-        CredentialsError::Empty { .. } => "set but empty",
-    };
-    GuardRefusal::new("credentials", variable, reason.to_owned())
+    GuardRefusal::new("credentials", variable, reason)
 }
 
 impl Wiring for Backtest {
