@@ -55,9 +55,12 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
             if self.seen_deals.contains_key(&deal.ticket) {
                 continue;
             }
-            if deal.time_ms >= self.floor_ms
-                && let Some(side) = deal_side(&deal.deal_type)
-            {
+            let news = match self.book.by_ticket.get(&deal.order) {
+                Some(tracked) => deal.time_ms >= tracked.fills_from_ms,
+                // An order this client does not know: news only after the connection.
+                None => deal.time_ms >= self.floor_ms,
+            };
+            if news && let Some(side) = deal_side(&deal.deal_type) {
                 self.on_deal(&deal, side).await?;
             }
             self.seen_deals.insert(deal.ticket, deal.time_ms);
@@ -192,10 +195,16 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
             let Some(row) = finished.orders.first() else {
                 continue;
             };
+            let status = convert::status(row)?;
+            if status.is_terminal() && status != OrderStatus::Filled {
+                // The terminal may book an order's last deal after its final state: report
+                // those fills before the order ends.
+                self.catch_up_deals(ticket).await?;
+            }
             let Some(mut tracked) = self.book.by_ticket.get(&ticket).cloned() else {
                 continue;
             };
-            let (status, reason) = match convert::status(row)? {
+            let (status, reason) = match status {
                 OrderStatus::Cancelled if tracked.kind == OrderKind::Market => (
                     OrderStatus::Cancelled,
                     "the unfilled rest of the market order was cancelled",
@@ -223,6 +232,40 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
                 at: nanos(row.time_done_ms),
             });
             self.book.insert(tracked);
+        }
+        Ok(())
+    }
+
+    /// Reports unseen deals of one order.
+    pub(super) async fn catch_up_deals(&mut self, ticket: u64) -> Result<(), BrokerError> {
+        let answer: Deals = self
+            .link
+            .call(
+                "/v1/deals",
+                &HistoryQuery {
+                    order: Some(ticket),
+                    ..HistoryQuery::default()
+                },
+            )
+            .await
+            .map_err(|error| self.link_failed(error))?;
+        let mut deals = answer.deals;
+        deals.sort_by_key(|deal| (deal.time_ms, deal.ticket));
+        // Older deals are outside the memory of seen tickets: polls have read them already.
+        let horizon = self.cursor_ms.saturating_sub(2 * OVERLAP_MS);
+        for deal in deals {
+            if deal.time_ms < horizon || self.seen_deals.contains_key(&deal.ticket) {
+                continue;
+            }
+            let news = self
+                .book
+                .by_ticket
+                .get(&ticket)
+                .is_some_and(|tracked| deal.time_ms >= tracked.fills_from_ms);
+            if news && let Some(side) = deal_side(&deal.deal_type) {
+                self.on_deal(&deal, side).await?;
+            }
+            self.seen_deals.insert(deal.ticket, deal.time_ms);
         }
         Ok(())
     }

@@ -144,6 +144,10 @@ struct Tracked {
     quantity: Quantity,
     filled: Quantity,
     status: OrderStatus,
+    /// Deals of this order before this time (UTC ms) are history, counted in `filled` and never
+    /// reported as fills: the connection time for orders an earlier process sent, the beginning
+    /// of time for orders this client sent.
+    fills_from_ms: i64,
 }
 
 /// Our orders by MT5 ticket and by client order id, and the ids behind the tags we know.

@@ -131,7 +131,7 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
         let tag = order_tag(&id);
         self.book.ids_by_tag.insert(tag.clone(), id.clone());
         // Sent before (a lost answer, or a previous process)? MT5 cannot tell us, the tag can.
-        if let Some(tracked) = self.find_by_tag(&order, &spec, &tag).await? {
+        if let Some(tracked) = self.find_by_tag(&order, &spec, &tag, false).await? {
             return Ok(Self::ack(&tracked));
         }
         let sent: Result<SendAnswer, LinkError> =
@@ -152,6 +152,7 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
                     quantity: order.quantity(),
                     filled: Quantity::ZERO,
                     status: OrderStatus::Accepted,
+                    fills_from_ms: i64::MIN,
                 };
                 self.book.insert(tracked.clone());
                 let now = self.link.clock().now_ms;
@@ -187,7 +188,7 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
             Err(error) => return Err(self.link_failed(error)),
         };
         // The outcome is unknown: the order may exist. Look for it before anything else.
-        match self.find_by_tag(&order, &spec, &tag).await {
+        match self.find_by_tag(&order, &spec, &tag, true).await {
             Ok(Some(tracked)) => Ok(Self::ack(&tracked)),
             Ok(None) => Err(transient(format!(
                 "outcome of order {} unknown ({unknown}); no order carries its tag {tag}, so it \
@@ -227,6 +228,8 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
         match order.kind() {
             OrderKind::Market => {
                 request.action = "deal";
+                // A deal has no lifetime; DAY/GTC decided its fill policy below.
+                request.type_time = Some("gtc");
                 request.deviation = Some(self.settings.deviation_points);
                 request.type_filling = Some(self.market_filling(order, spec)?);
             }
@@ -374,11 +377,14 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
     }
 
     /// Asks the bridge for anything carrying `tag`; tracks and returns the order found.
+    /// `sent_here` says this client sent it (an answer was lost), so all its deals are news;
+    /// otherwise deals before the connection are history.
     async fn find_by_tag(
         &mut self,
         order: &OrderRequest,
         spec: &Spec,
         tag: &str,
+        sent_here: bool,
     ) -> Result<Option<Tracked>, BrokerError> {
         let lookback = i64::try_from(self.settings.lookback.as_millis()).unwrap_or(i64::MAX);
         let since_ms = self.link.clock().now_ms.saturating_sub(lookback);
@@ -412,16 +418,21 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
             quantity: order.quantity(),
             filled: Quantity::ZERO,
             status: OrderStatus::Accepted,
+            fills_from_ms: if sent_here { i64::MIN } else { self.floor_ms },
         };
         self.count_earlier_fills(&mut tracked, spec, &found.deals)?;
         self.book.insert(tracked.clone());
-        let now = self.link.clock().now_ms;
-        self.queue(&tracked, OrderStatus::Accepted, None, now);
+        if tracked.status == OrderStatus::Accepted {
+            // Its acceptance is news to the caller; an order that already traded before this
+            // connection is reconciliation's, reported by the ack's status.
+            let now = self.link.clock().now_ms;
+            self.queue(&tracked, OrderStatus::Accepted, None, now);
+        }
         Ok(Some(tracked))
     }
 
-    /// Counts the fills of `tracked` that predate this connection (they are history, never
-    /// events); later ones arrive as events.
+    /// Counts the fills of `tracked` before its `fills_from_ms` (history, never events); later
+    /// ones arrive as events.
     pub(super) fn count_earlier_fills(
         &self,
         tracked: &mut Tracked,
@@ -429,7 +440,7 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
         deals: &[DealRow],
     ) -> Result<(), BrokerError> {
         for deal in deals.iter().filter(|deal| deal.order == tracked.ticket) {
-            if deal.time_ms < self.floor_ms {
+            if deal.time_ms < tracked.fills_from_ms {
                 let lots = convert::quantity("deal.volume", &deal.volume)?;
                 let units = spec.units(lots)?;
                 tracked.filled = tracked.filled.checked_add(units).unwrap_or(Quantity::MAX);

@@ -67,6 +67,7 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
             quantity: spec.units(initial)?,
             filled: Quantity::ZERO,
             status: OrderStatus::Accepted,
+            fills_from_ms: self.floor_ms,
         };
         let deals: Deals = self
             .link
@@ -116,15 +117,13 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
                 ),
             ),
         };
-        // A sync reports fills that raced the cancel first, then the cancel itself (from the
-        // order's final state in the history).
-        let synced = self.sync().await;
-        let current = self.book.by_ticket.get(&tracked.ticket).cloned();
         match outcome {
             Ok(()) => {
-                if let Err(error) = synced {
+                // Fills that raced the cancel are reported first, then the cancel.
+                if let Err(error) = self.catch_up_deals(tracked.ticket).await {
                     self.last_poll_error = Some(error);
                 }
+                let current = self.book.by_ticket.get(&tracked.ticket).cloned();
                 if let Some(mut current) = current.filter(|current| !current.status.is_terminal()) {
                     current.status = OrderStatus::Cancelled;
                     let now = self.link.clock().now_ms;
@@ -138,13 +137,24 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
                 }
                 Ok(())
             }
-            Err(error) => match current.map(|current| current.status) {
-                Some(OrderStatus::Cancelled) => Ok(()),
-                Some(status) if status.is_terminal() => {
-                    Err(rejected(format!("order {id} is already {status}")))
+            Err(error) => {
+                // Refused: perhaps the order had just filled or ended. Learn its state first.
+                if let Err(poll) = self.sync().await {
+                    self.last_poll_error = Some(poll);
                 }
-                _ => Err(error),
-            },
+                match self
+                    .book
+                    .by_ticket
+                    .get(&tracked.ticket)
+                    .map(|current| current.status)
+                {
+                    Some(OrderStatus::Cancelled) => Ok(()),
+                    Some(status) if status.is_terminal() => {
+                        Err(rejected(format!("order {id} is already {status}")))
+                    }
+                    _ => Err(error),
+                }
+            }
         }
     }
 
