@@ -249,8 +249,9 @@ def load_module(arguments):
     import MetaTrader5 as module  # noqa: N813 - the package's own name
     keywords = {}
     if arguments.login is not None:
-        password = read_password(arguments)
-        keywords = {"login": arguments.login, "password": password, "server": arguments.server}
+        keywords = {"login": arguments.login, "password": read_password(arguments)}
+        if arguments.server:
+            keywords["server"] = arguments.server
     positional = [arguments.terminal] if arguments.terminal else []
     if not module.initialize(*positional, **keywords):
         code, message = module.last_error()

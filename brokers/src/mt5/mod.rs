@@ -31,7 +31,7 @@
 //! - **Replace** changes prices only (`TRADE_ACTION_MODIFY`); a new quantity is refused, since
 //!   MT5 cannot change a pending order's volume. **Cancel** is `TRADE_ACTION_REMOVE`.
 //! - **Positions**: a netting account has one position per symbol; on a hedging account the
-//!   tickets of a symbol are netted into one [`Position`](airlock_core::Position) by applying
+//!   tickets of a symbol are netted into one [`Position`] by applying
 //!   them in opening order (so the quantity is exact, and opposite tickets show as realised P&L
 //!   although MT5 books it only when a ticket closes). On hedging accounts a reduce-only market
 //!   order closes the oldest opposite ticket that covers it (`position` = ticket); other orders

@@ -165,7 +165,7 @@ impl Drop for Bridge {
 }
 
 pub(crate) fn secret(text: &str) -> BridgeSecret<Paper> {
-    BridgeSecret::from_env(&EnvSnapshot::from_pairs([(SECRET_VARIABLE, text)])).unwrap()
+    BridgeSecret::<Paper>::from_env(&EnvSnapshot::from_pairs([(SECRET_VARIABLE, text)])).unwrap()
 }
 
 pub(crate) fn settings() -> Mt5Settings {
