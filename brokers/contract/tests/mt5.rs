@@ -215,6 +215,53 @@ async fn a_wrong_secret_and_an_unsigned_answer_are_refused() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn the_bridge_is_reached_over_tls_with_the_operators_certificate() {
+    let directory = tempfile::tempdir().unwrap();
+    let certificate = directory.path().join("bridge.pem");
+    let key = directory.path().join("bridge.key");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .output()
+        .expect("this test needs the openssl command to make a certificate");
+    assert!(made.status.success(), "{made:?}");
+    let bridge = Bridge::start_tls(&certificate, &key);
+    assert!(
+        bridge.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        bridge.url
+    );
+    let trusting = airlock_brokers::mt5::Mt5Settings {
+        root_certificate_pem: Some(std::fs::read(&certificate).unwrap()),
+        ..harness::settings()
+    };
+    let broker = Mt5Bridge::connect_with(bridge.secret(), bridge.endpoint(), trusting)
+        .await
+        .unwrap();
+    assert!(broker.account_report().evidence.contains("DEMO (0)"));
+    // Without the operator's certificate the TLS handshake fails: no answer, nothing sent.
+    let refused = Mt5Bridge::connect_with(bridge.secret(), bridge.endpoint(), harness::settings())
+        .await
+        .unwrap_err();
+    assert!(refused.is_retryable(), "{refused}");
+    assert!(
+        refused.to_string().contains("no answer from the bridge"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn a_market_order_fills_at_the_ask_with_exact_price_quantity_and_fee() {
     let bridge = Bridge::start();
     let mut broker = bridge.connect().await.unwrap();

@@ -28,6 +28,7 @@ pub(crate) struct Bridge {
     pub(crate) secret: String,
     listen: String,
     state: PathBuf,
+    extra: Vec<String>,
     _directory: tempfile::TempDir,
 }
 
@@ -35,12 +36,19 @@ fn python() -> Command {
     Command::new("python3")
 }
 
-fn spawn(listen: &str, secret: &str, state: &Path, config: Option<&Path>) -> (Child, String) {
+fn spawn(
+    listen: &str,
+    secret: &str,
+    state: &Path,
+    config: Option<&Path>,
+    extra: &[String],
+) -> (Child, String) {
     let mut command = python();
     command
         .arg(PROGRAM)
         .args(["--emulator", "--listen", listen, "--emulator-state"])
         .arg(state)
+        .args(extra)
         .env("AIRLOCK_MT5_BRIDGE_SECRET", secret)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -67,6 +75,21 @@ impl Bridge {
 
     /// A bridge whose emulator starts from `config` (see `mt5_emulator/state.py`).
     pub(crate) fn start_with(config: Option<Value>) -> Self {
+        Self::start_full(config, Vec::new())
+    }
+
+    /// A bridge serving HTTPS with `certificate` and `key` (PEM files).
+    pub(crate) fn start_tls(certificate: &Path, key: &Path) -> Self {
+        let extra = vec![
+            "--tls-cert".to_owned(),
+            certificate.display().to_string(),
+            "--tls-key".to_owned(),
+            key.display().to_string(),
+        ];
+        Self::start_full(None, extra)
+    }
+
+    fn start_full(config: Option<Value>, extra: Vec<String>) -> Self {
         let directory = tempfile::tempdir().unwrap();
         let count = STARTED.fetch_add(1, Ordering::SeqCst);
         let secret = format!(
@@ -79,14 +102,15 @@ impl Bridge {
             std::fs::write(&path, config.to_string()).unwrap();
             path
         });
-        let (child, url) = spawn("127.0.0.1:0", &secret, &state, config.as_deref());
-        let listen = url.trim_start_matches("http://").to_owned();
+        let (child, url) = spawn("127.0.0.1:0", &secret, &state, config.as_deref(), &extra);
+        let listen = url.rsplit("://").next().unwrap_or_default().to_owned();
         Self {
             child,
             url,
             secret,
             listen,
             state,
+            extra,
             _directory: directory,
         }
     }
@@ -103,7 +127,7 @@ impl Bridge {
         self.stop();
         let mut last = None;
         for _ in 0..50 {
-            let (child, url) = spawn(&self.listen, &self.secret, &self.state, None);
+            let (child, url) = spawn(&self.listen, &self.secret, &self.state, None, &self.extra);
             if url == self.url {
                 self.child = child;
                 return;
