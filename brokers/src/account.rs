@@ -5,8 +5,26 @@ use std::future::Future;
 
 use airlock_core::{AccountKind, Broker, BrokerAccount, BrokerError};
 
+use crate::bridge_secret::BridgeSecret;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The secrets of a broker account in mode `M`, read from `M`'s own namespace: Alpaca's key
+/// pair ([`Credentials<M>`]) or the MT5 bridge's shared secret ([`BridgeSecret<M>`]).
+///
+/// Sealed, and implemented only for those two types with the same `M`: an account broker of
+/// mode `M` can only declare credentials of mode `M`, so `impl AccountBroker<Paper>` with
+/// `type Credentials = BridgeSecret<Live>` does not compile.
+pub trait ModeCredentials<M: BrokerAccount>: sealed::Sealed + Send + 'static {}
+
+impl<M: BrokerAccount> sealed::Sealed for Credentials<M> {}
+impl<M: BrokerAccount> ModeCredentials<M> for Credentials<M> {}
+impl<M: BrokerAccount> sealed::Sealed for BridgeSecret<M> {}
+impl<M: BrokerAccount> ModeCredentials<M> for BridgeSecret<M> {}
 
 /// What a broker found out on connect about the account its credentials reach.
 ///
@@ -37,13 +55,18 @@ pub struct AccountReport {
 /// A broker that trades a broker account in mode `M`, built only from `M`'s credentials and an
 /// endpoint that passed `M`'s allow-list.
 ///
-/// The runtime calls [`AccountBroker::connect`] only after every start-up guard passed, then
-/// compares [`AccountBroker::account_report`]'s kind with `M::ACCOUNT_KIND`; on a mismatch it
-/// calls [`AccountBroker::disconnect`] and refuses to start.
+/// Each venue names the secrets it needs in [`AccountBroker::Credentials`] (Alpaca:
+/// [`Credentials<M>`]; MetaTrader 5: [`BridgeSecret<M>`]); [`ModeCredentials`] ties them to the
+/// same `M`. The runtime calls [`AccountBroker::connect`] only after every start-up guard passed,
+/// then compares [`AccountBroker::account_report`]'s kind with `M::ACCOUNT_KIND`; on a mismatch
+/// it calls [`AccountBroker::disconnect`] and refuses to start.
 pub trait AccountBroker<M: BrokerAccount>: Broker<M> + Sized {
+    /// The secrets this venue authenticates with, always of mode `M`.
+    type Credentials: ModeCredentials<M>;
+
     /// Connects and reads the account. Sends no order.
     fn connect(
-        credentials: Credentials<M>,
+        credentials: Self::Credentials,
         endpoint: Endpoint<M>,
     ) -> impl Future<Output = Result<Self, BrokerError>> + Send;
 

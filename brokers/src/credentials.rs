@@ -22,6 +22,14 @@ pub enum CredentialsError {
         /// The variable's name.
         variable: String,
     },
+    /// A variable holds a secret shorter than the venue requires (the value is not shown).
+    #[error("{variable} is shorter than {minimum} characters")]
+    TooShort {
+        /// The variable's name.
+        variable: String,
+        /// The shortest accepted length.
+        minimum: usize,
+    },
 }
 
 /// The API key id and secret key of a broker account in mode `M` (Alpaca's
@@ -103,13 +111,16 @@ impl<M: BrokerAccount> Credentials<M> {
     }
 }
 
-fn namespace<M: Mode>() -> &'static str {
+pub(crate) fn namespace<M: Mode>() -> &'static str {
     // Every broker-account mode has a namespace (core's `Mode` docs); the fallback names no
     // environment's variables, so credentials read through it are never found.
     M::SECRET_NAMESPACE.unwrap_or("AIRLOCK_NO_SECRETS")
 }
 
-fn read_secret(env: &EnvSnapshot, variable: String) -> Result<SecretString, CredentialsError> {
+pub(crate) fn read_secret(
+    env: &EnvSnapshot,
+    variable: String,
+) -> Result<SecretString, CredentialsError> {
     match env.get(&variable) {
         None => Err(CredentialsError::Missing { variable }),
         Some(value) if value.trim().is_empty() => Err(CredentialsError::Empty { variable }),

@@ -22,6 +22,9 @@ const LIVE_TRADING_HOSTS: &[&str] = &[ALPACA_LIVE_HOST];
 const LIVE_TRADING_HOSTS: &[&str] = &[];
 /// Alpaca's market-data hosts (REST and stream): read-only, the same for paper and live.
 pub const ALPACA_DATA_HOSTS: &[&str] = &["data.alpaca.markets", "stream.data.alpaca.markets"];
+/// The allow-list entry that admits any host, provided it is reached over TLS: the MT5 bridge
+/// runs on the operator's own Windows host, whose name no list of ours can know.
+pub const ANY_HOST_OVER_TLS: &str = "*";
 
 /// What an endpoint is for; each kind has its own allow-list per mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,14 +33,18 @@ pub enum EndpointKind {
     Trading,
     /// Read-only market data.
     MarketData,
+    /// Order-capable: the MetaTrader 5 bridge program on the operator's Windows host.
+    Mt5Bridge,
 }
 
 impl EndpointKind {
-    /// The key under `[endpoints]` in an environment file: `trading` or `market_data`.
+    /// The key under `[endpoints]` in an environment file: `trading`, `market_data` or
+    /// `mt5_bridge`.
     pub const fn key(self) -> &'static str {
         match self {
             EndpointKind::Trading => "trading",
             EndpointKind::MarketData => "market_data",
+            EndpointKind::Mt5Bridge => "mt5_bridge",
         }
     }
 }
@@ -47,16 +54,23 @@ impl EndpointKind {
 /// Trading: paper only `paper-api.alpaca.markets`, live only [`ALPACA_LIVE_HOST`] (with the `live`
 /// feature; without it, no host), the simulated
 /// modes none (their broker is the internal matching engine). Market data: Alpaca's data hosts in
-/// every mode but backtest, which replays files.
+/// every mode but backtest, which replays files. MT5 bridge: in paper and live **any host over
+/// TLS** ([`ANY_HOST_OVER_TLS`]), because the bridge runs on the operator's own host; what keeps
+/// a paper runtime off a real-money account there is the bridge's shared secret of the mode
+/// (`BridgeSecret<M>`) and the account's trade mode, checked on connect. The simulated modes
+/// admit no bridge.
 pub const fn allowed_hosts(mode: ModeTag, kind: EndpointKind) -> &'static [&'static str] {
     match (mode, kind) {
         (ModeTag::Paper, EndpointKind::Trading) => &[ALPACA_PAPER_HOST],
         (ModeTag::Live, EndpointKind::Trading) => LIVE_TRADING_HOSTS,
-        (ModeTag::Backtest | ModeTag::DryRun, EndpointKind::Trading) => &[],
+        (ModeTag::Backtest | ModeTag::DryRun, EndpointKind::Trading | EndpointKind::Mt5Bridge) => {
+            &[]
+        }
         (ModeTag::Backtest, EndpointKind::MarketData) => &[],
         (ModeTag::DryRun | ModeTag::Paper | ModeTag::Live, EndpointKind::MarketData) => {
             ALPACA_DATA_HOSTS
         }
+        (ModeTag::Paper | ModeTag::Live, EndpointKind::Mt5Bridge) => &[ANY_HOST_OVER_TLS],
     }
 }
 
@@ -146,7 +160,7 @@ impl<M: Mode> Endpoint<M> {
             }
         } else {
             let allowed = allowed_hosts(M::TAG, kind);
-            if !allowed.contains(&parsed.host.as_str()) {
+            if !allowed.contains(&parsed.host.as_str()) && !allowed.contains(&ANY_HOST_OVER_TLS) {
                 return Err(EndpointError::NotAllowed {
                     host: parsed.host,
                     kind: kind.key(),
@@ -195,6 +209,11 @@ impl<M: Mode> Endpoint<M> {
     /// `host:port`, for a socket connect.
     pub fn authority(&self) -> String {
         format!("{}:{}", self.host, self.port)
+    }
+
+    /// `scheme://host:port`, the base every request path is appended to.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}:{}", self.scheme, self.host, self.port)
     }
 }
 
@@ -356,6 +375,59 @@ mod tests {
         assert!(matches!(error, EndpointError::Malformed { .. }));
     }
 
+    #[test]
+    fn the_mt5_bridge_may_be_any_host_but_only_over_tls() {
+        let endpoint = Endpoint::<Paper>::check(
+            EndpointKind::Mt5Bridge,
+            "https://mt5-bridge.trading.example:8443",
+            Loopback::Refused,
+        )
+        .unwrap();
+        assert_eq!(
+            endpoint.base_url(),
+            "https://mt5-bridge.trading.example:8443"
+        );
+        assert_eq!(
+            allowed_hosts(ModeTag::Paper, EndpointKind::Mt5Bridge),
+            &[ANY_HOST_OVER_TLS]
+        );
+        assert_eq!(
+            Endpoint::<Paper>::check(
+                EndpointKind::Mt5Bridge,
+                "http://10.0.0.7:18900",
+                Loopback::Refused
+            )
+            .unwrap_err(),
+            EndpointError::PlainText {
+                host: "10.0.0.7".into()
+            }
+        );
+        assert!(matches!(
+            Endpoint::<Paper>::check(
+                EndpointKind::Mt5Bridge,
+                "http://127.0.0.1:18900",
+                Loopback::Refused
+            ),
+            Err(EndpointError::Loopback { .. })
+        ));
+        assert!(
+            Endpoint::<Paper>::check(
+                EndpointKind::Mt5Bridge,
+                "http://127.0.0.1:18900",
+                Loopback::AllowedForTests
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            Endpoint::<DryRun>::check(
+                EndpointKind::Mt5Bridge,
+                "https://mt5-bridge.trading.example",
+                Loopback::Refused
+            ),
+            Err(EndpointError::NotAllowed { .. })
+        ));
+    }
+
     #[cfg(feature = "live")]
     #[test]
     fn paper_refuses_the_live_host_and_live_accepts_only_it() {
@@ -394,6 +466,14 @@ mod tests {
             Endpoint::<airlock_core::Live>::check(
                 EndpointKind::Trading,
                 "http://localhost:1",
+                Loopback::AllowedForTests
+            ),
+            Err(EndpointError::Loopback { .. })
+        ));
+        assert!(matches!(
+            Endpoint::<airlock_core::Live>::check(
+                EndpointKind::Mt5Bridge,
+                "http://127.0.0.1:18900",
                 Loopback::AllowedForTests
             ),
             Err(EndpointError::Loopback { .. })

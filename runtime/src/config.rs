@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use airlock_brokers::EndpointKind;
 use airlock_core::{EnvSnapshot, ModeTag};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -98,6 +99,9 @@ pub enum BrokerKind {
     Sim,
     /// Alpaca's trading API (paper and live).
     Alpaca,
+    /// MetaTrader 5 through the Airlock bridge on the operator's Windows host (paper: a demo or
+    /// contest account; live: a real account). `endpoints.trading` is the bridge's URL.
+    Mt5,
 }
 
 impl BrokerKind {
@@ -106,6 +110,16 @@ impl BrokerKind {
         match self {
             BrokerKind::Sim => "sim",
             BrokerKind::Alpaca => "alpaca",
+            BrokerKind::Mt5 => "mt5",
+        }
+    }
+
+    /// Which allow-list `endpoints.trading` is checked against: the MT5 bridge's ("any host
+    /// over TLS") for `mt5`, the broker's trading hosts otherwise.
+    pub const fn trading_endpoint(self) -> EndpointKind {
+        match self {
+            BrokerKind::Mt5 => EndpointKind::Mt5Bridge,
+            BrokerKind::Sim | BrokerKind::Alpaca => EndpointKind::Trading,
         }
     }
 }
@@ -144,7 +158,7 @@ pub struct EnvironmentConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointsConfig {
-    /// The broker's trading API (order-capable).
+    /// The broker's trading API (order-capable); for `broker = "mt5"`, the bridge's URL.
     #[serde(default)]
     pub trading: Option<String>,
     /// The market-data API (read-only).

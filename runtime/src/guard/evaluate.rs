@@ -287,13 +287,21 @@ pub fn evaluate<M: Wiring>(
         Loopback::Refused
     };
     let needs_trading = config.broker != config::BrokerKind::Sim;
-    for (kind, url) in [
-        (EndpointKind::Trading, &config.endpoints.trading),
-        (EndpointKind::MarketData, &config.endpoints.market_data),
+    for (key, kind, url) in [
+        (
+            "endpoints.trading",
+            config.broker.trading_endpoint(),
+            &config.endpoints.trading,
+        ),
+        (
+            "endpoints.market_data",
+            EndpointKind::MarketData,
+            &config.endpoints.market_data,
+        ),
     ] {
-        let key = format!("endpoints.{}", kind.key());
+        let key = key.to_owned();
         let result = match url {
-            None if kind == EndpointKind::Trading && needs_trading => Err(GuardRefusal::new(
+            None if kind != EndpointKind::MarketData && needs_trading => Err(GuardRefusal::new(
                 "endpoint-allow-list",
                 key,
                 format!("broker {} needs a trading endpoint", config.broker.as_str()),
@@ -320,7 +328,7 @@ pub fn evaluate<M: Wiring>(
         };
         verdicts.push(Verdict::from_result("endpoint-allow-list", result));
     }
-    match M::credentials(&secrets) {
+    match M::credentials(config.broker, &secrets) {
         Ok(credentials) => {
             verdicts.push(Verdict::from_result(
                 "credentials",

@@ -24,7 +24,7 @@ pub use evaluate::{
 };
 #[cfg(feature = "live")]
 pub use wiring::LiveGate;
-pub use wiring::{NoCredentials, Wiring};
+pub use wiring::{AccountSecrets, NoCredentials, Wiring};
 
 /// A guard refused: the rule, the variable or key it is about, and why. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

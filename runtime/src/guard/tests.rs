@@ -158,6 +158,64 @@ fn endpoints_off_the_allow_list_and_loopback_without_the_setting_are_refused() {
     assert!(evaluation.endpoints[0].is_loopback());
 }
 
+const MT5_SECRET: &str = "mt5-bridge-secret-do-not-print-0123456789-5555";
+
+fn paper_mt5_pairs(bridge: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("AIRLOCK_PAPER__MT5__BRIDGE_SECRET", MT5_SECRET),
+        ("AIRLOCK_PAPER__DATABASE_URL", PAPER_DB),
+        ("AIRLOCK__BROKER", "mt5"),
+        ("AIRLOCK__ENDPOINTS__TRADING", bridge),
+    ]
+}
+
+#[test]
+fn a_paper_mt5_environment_reads_the_bridge_secret_and_checks_the_bridge_url() {
+    let process = EnvSnapshot::from_pairs(paper_mt5_pairs("https://mt5-bridge.trading.example"));
+    let evaluation = run::<Paper>(EnvironmentName::Paper, &process, Some(ModeTag::Paper));
+    assert_eq!(
+        refused_rules(&evaluation),
+        Vec::<&str>::new(),
+        "{evaluation:?}"
+    );
+    assert_eq!(
+        evaluation.endpoints[0].kind(),
+        airlock_brokers::EndpointKind::Mt5Bridge
+    );
+    assert_eq!(evaluation.endpoints[0].host(), "mt5-bridge.trading.example");
+    let shown = format!("{evaluation:?} {evaluation}");
+    assert!(!shown.contains(MT5_SECRET), "{shown}");
+    assert!(
+        shown.contains("paper mt5 bridge secret ****5555"),
+        "{shown}"
+    );
+
+    let plain = EnvSnapshot::from_pairs(paper_mt5_pairs("http://mt5-bridge.trading.example"));
+    let evaluation = run::<Paper>(EnvironmentName::Paper, &plain, None);
+    assert_eq!(refused_rules(&evaluation), ["endpoint-allow-list"]);
+    assert!(
+        evaluation
+            .first_refusal()
+            .unwrap()
+            .reason
+            .contains("must be reached over TLS"),
+        "{evaluation}"
+    );
+
+    let mut pairs = paper_mt5_pairs("https://mt5-bridge.trading.example");
+    pairs.remove(0);
+    let evaluation = run::<Paper>(
+        EnvironmentName::Paper,
+        &EnvSnapshot::from_pairs(pairs),
+        None,
+    );
+    assert_eq!(refused_rules(&evaluation), ["credentials"]);
+    assert_eq!(
+        evaluation.first_refusal().unwrap().subject,
+        "AIRLOCK_PAPER__MT5__BRIDGE_SECRET"
+    );
+}
+
 #[test]
 fn missing_credentials_and_database_url_are_named() {
     let process = EnvSnapshot::from_pairs([("AIRLOCK_PAPER__ALPACA__KEY_ID", PAPER_KEY)]);
@@ -278,6 +336,8 @@ impl Broker<Paper> for Venue {
 }
 
 impl AccountBroker<Paper> for Venue {
+    type Credentials = Credentials<Paper>;
+
     async fn connect(_: Credentials<Paper>, _: Endpoint<Paper>) -> Result<Self, BrokerError> {
         Err(outside("connect"))
     }

@@ -2,7 +2,10 @@
 use airlock_brokers::{AccountBroker, Credentials, Endpoint, EndpointKind, Loopback};
 use airlock_core::{EnvSnapshot, Live, Paper};
 
-pub async fn connect<B: AccountBroker<Live>>(env: &EnvSnapshot) -> Option<B> {
+pub async fn connect<B>(env: &EnvSnapshot) -> Option<B>
+where
+    B: AccountBroker<Live, Credentials = Credentials<Live>>,
+{
     let credentials = Credentials::<Paper>::from_env(env).ok()?;
     let endpoint = Endpoint::<Live>::check(
         EndpointKind::Trading,
