@@ -123,7 +123,24 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
     ) -> Result<SubmitAck, BrokerError> {
         let id = order.client_order_id().clone();
         if let Some(tracked) = self.book.by_id(&id) {
-            // Sent by this client already: answer with it, never send twice.
+            // Sent by this client already: answer with it, never send twice; but a different
+            // order under the same id is refused, never taken for the first one.
+            let same = tracked.symbol == order.symbol()
+                && tracked.side == order.side()
+                && tracked.kind.as_str() == order.kind().as_str()
+                && tracked.quantity == order.quantity()
+                && tracked.time_in_force == order.time_in_force();
+            if !same {
+                return Err(rejected(format!(
+                    "client_order_id {id} already names a different order ({} {} {} {} {}); \
+                     a new order needs a new id",
+                    tracked.side,
+                    tracked.quantity,
+                    tracked.symbol,
+                    tracked.kind.as_str(),
+                    tracked.time_in_force
+                )));
+            }
             return Ok(Self::ack(tracked));
         }
         let spec = self.spec(order.symbol()).await?;
@@ -408,6 +425,21 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
         let Some(row) = row else {
             return Ok(None);
         };
+        // The tag names one order forever: a different order under the same id is refused.
+        let wanted_type = order_type(order.side(), &order.kind());
+        let wanted_lots = spec.lots(order.quantity())?;
+        let found_lots = convert::quantity("volume_initial", &row.volume_initial)?;
+        if row.symbol != spec.name || row.order_type != wanted_type || found_lots != wanted_lots {
+            return Err(rejected(format!(
+                "client_order_id {} already names a different MT5 order (ticket {}: {} {} lots \
+                 of {}); a new order needs a new id",
+                order.client_order_id(),
+                row.ticket,
+                row.order_type,
+                row.volume_initial,
+                row.symbol
+            )));
+        }
         let mut tracked = Tracked {
             client_order_id: order.client_order_id().clone(),
             ticket: row.ticket,
