@@ -353,6 +353,21 @@ impl MatchingEngine {
         book.last_price = Some(candle.close());
     }
 
+    /// Records `price` as the symbol's last close and last trade price without trading a bar, as
+    /// a quote would: nothing fills, nothing expires, no event is queued. Under
+    /// [`FillModel::Close`](super::FillModel::Close) a market order (or a limit marketable at
+    /// `price`) submitted afterwards fills at once at `price`, in full: a price alone carries no
+    /// volume, so the participation cap (which limits candle volume) does not apply to it. The
+    /// next candle replaces the price and its budget. Working orders are evaluated only against
+    /// later candles.
+    pub fn set_last_price(&mut self, slot: SymbolSlot, price: Price) {
+        if let Some(book) = self.books.get_mut(slot.0) {
+            book.last_close = Some(price);
+            book.last_price = Some(price);
+            book.budget = Quantity::MAX;
+        }
+    }
+
     /// Appends every queued event, oldest first, to `out` and empties the queue.
     pub fn take_events(&mut self, out: &mut Vec<(AccountId, BrokerEvent)>) {
         if out.is_empty() {

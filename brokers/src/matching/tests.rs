@@ -890,3 +890,47 @@ fn candles_for_unknown_slots_and_symbols_without_orders_change_nothing_but_the_p
     assert!(!engine.has_events());
     assert_eq!(engine.find_slot(Symbol::parse("IBM").unwrap()), None);
 }
+
+#[test]
+fn set_last_price_fills_close_model_market_orders_in_full_without_trading_working_ones() {
+    let config = EngineConfig {
+        fill_model: FillModel::Close,
+        participation: Some(rate("0.1")),
+        ..EngineConfig::default()
+    };
+    let mut engine = MatchingEngine::new(config);
+    let account = engine.open_account(Money::from_units(10_000));
+    let symbol = Symbol::parse("AAPL").unwrap();
+    let slot = engine.slot(symbol);
+    let resting = OrderKind::Limit { limit: px("90") };
+    engine
+        .submit(
+            account,
+            request("l", Side::Buy, resting, 1),
+            UnixNanos::new(1),
+        )
+        .unwrap();
+    engine.set_last_price(slot, px("80"));
+    assert_eq!(engine.last_price(symbol), Some(px("80")));
+    let mut out = Vec::new();
+    engine.take_events(&mut out);
+    assert_eq!(out.len(), 1, "only the limit's acceptance: no bar traded");
+    engine
+        .submit(
+            account,
+            request("m", Side::Buy, OrderKind::Market, 50),
+            UnixNanos::new(2),
+        )
+        .unwrap();
+    out.clear();
+    engine.take_events(&mut out);
+    let fill = out[1].1.fill.as_ref().unwrap();
+    assert_eq!(fill.price, px("80"));
+    assert_eq!(fill.quantity, Quantity::from_units(50).unwrap());
+    assert_eq!(out[1].1.status, OrderStatus::Filled);
+    let id = ClientOrderId::parse("l").unwrap();
+    assert_eq!(
+        engine.report(account, &id).unwrap().status,
+        OrderStatus::Accepted
+    );
+}
