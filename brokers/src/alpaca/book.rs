@@ -189,6 +189,31 @@ impl Book {
         };
     }
 
+    /// Records an earlier leg of a known order that this process never saw live (found after a
+    /// restart): its fills count as reported, and a `replaced` status is history, not news.
+    pub(crate) fn adopt_history(&mut self, snapshot: &LegSnapshot) {
+        let Some(tracked) = self.orders.get_mut(&snapshot.ours) else {
+            return;
+        };
+        if tracked.legs.contains_key(&snapshot.leg) {
+            return;
+        }
+        let mut leg = Leg::from_snapshot(snapshot);
+        leg.filled = snapshot.filled;
+        leg.notional = snapshot.average_price.map_or(0, |price| {
+            i128::from(price.raw()) * i128::from(snapshot.filled.raw())
+        });
+        leg.replaced = snapshot.alpaca_status == apca::api::v2::order::Status::Replaced;
+        tracked.legs.insert(snapshot.leg, leg);
+    }
+
+    /// True for an earlier leg of a known order that the book has never seen.
+    pub(crate) fn is_history(&self, snapshot: &LegSnapshot) -> bool {
+        self.orders.get(&snapshot.ours).is_some_and(|tracked| {
+            snapshot.leg < tracked.current && !tracked.legs.contains_key(&snapshot.leg)
+        })
+    }
+
     /// True when we know the order.
     pub(crate) fn contains(&self, ours: &ClientOrderId) -> bool {
         self.orders.contains_key(ours)
@@ -256,6 +281,10 @@ impl Book {
         if self.is_finished(&snapshot.ours) {
             return events;
         }
+        if self.is_history(snapshot) {
+            self.adopt_history(snapshot);
+            return events;
+        }
         self.register(snapshot);
         let Some(tracked) = self.orders.get_mut(&snapshot.ours) else {
             return events;
@@ -306,6 +335,10 @@ impl Book {
         };
         let mut events = Vec::new();
         if self.is_finished(&snapshot.ours) {
+            return events;
+        }
+        if self.is_history(snapshot) {
+            self.adopt_history(snapshot);
             return events;
         }
         self.register(snapshot);

@@ -154,11 +154,8 @@ impl<M: BrokerAccount> Alpaca<M> {
             book: Mutex::new(Book::default()),
             config,
         });
-        let open = list(&shared, orders::Status::Open).await?;
-        {
-            let mut book = shared.book();
-            open.iter().for_each(|snapshot| book.adopt(snapshot));
-        }
+        // Subscribe first, then take over the open orders: whatever changes after the listing
+        // arrives on the stream, so the first connection needs no catch-up.
         let socket = match stream::connect(&shared.api, shared.config.request_timeout).await {
             Ok(socket) => Some(socket),
             Err(reason) => {
@@ -166,6 +163,8 @@ impl<M: BrokerAccount> Alpaca<M> {
                 None
             }
         };
+        let open = list(&shared, orders::Status::Open).await?;
+        adopt(&shared, &open).await;
         let (sender, events) = mpsc::channel(buffer);
         let pump = tokio::spawn(pump::run(Arc::clone(&shared), sender, socket));
         tracing::info!(
@@ -352,6 +351,33 @@ impl<M: BrokerAccount> Alpaca<M> {
 
     pub(super) fn stop(&self) {
         self.pump.abort();
+    }
+}
+
+/// Takes over orders found at Alpaca, with the earlier legs of replaced ones (looked up by their
+/// client ids), so a report after a restart counts every leg's fills. A leg that cannot be read
+/// is skipped with a warning: reports of that order then count only the legs found.
+pub(super) async fn adopt(shared: &Shared, found: &[LegSnapshot]) {
+    for snapshot in found {
+        shared.book().adopt(snapshot);
+        for leg in 0..snapshot.leg {
+            let Ok(client_id) = leg_client_id(&snapshot.ours, leg) else {
+                continue;
+            };
+            match shared.api.call::<order::GetByClientId>(&client_id).await {
+                Ok(earlier) => match LegSnapshot::from_apca(&earlier) {
+                    Ok(Some(earlier)) => shared.book().adopt_history(&earlier),
+                    Ok(None) | Err(_) => {
+                        tracing::warn!(%client_id, "alpaca order leg unreadable; skipped");
+                    }
+                },
+                Err(error) => tracing::warn!(
+                    %client_id,
+                    error = %shared.api.fail(error, "adopt"),
+                    "alpaca order leg not found; skipped"
+                ),
+            }
+        }
     }
 }
 

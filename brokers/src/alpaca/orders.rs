@@ -157,13 +157,19 @@ impl<M: BrokerAccount> Broker<M> for Alpaca<M> {
                 None => newest.push(snapshot),
             }
         }
-        let mut book = self.shared.book();
+        let unknown: Vec<LegSnapshot> = {
+            let book = self.shared.book();
+            newest
+                .iter()
+                .filter(|snapshot| !book.contains(&snapshot.ours))
+                .cloned()
+                .collect()
+        };
+        super::broker::adopt(&self.shared, &unknown).await;
+        let book = self.shared.book();
         Ok(newest
             .iter()
-            .map(|snapshot| {
-                book.adopt(snapshot);
-                book.report(snapshot)
-            })
+            .map(|snapshot| book.report(snapshot))
             .collect())
     }
 
@@ -366,7 +372,7 @@ fn differences(order: &OrderRequest, existing: &LegSnapshot) -> Vec<String> {
     let mut found = Vec::new();
     let mut compare = |field: &str, ours: String, theirs: String| {
         if ours != theirs {
-            found.push(format!("{field} {theirs} instead of {ours}"));
+            found.push(format!("{field} is {theirs} there, {ours} here"));
         }
     };
     compare(
@@ -425,7 +431,7 @@ mod tests {
         );
         assert_eq!(
             differences(&request, &other),
-            ["side sell instead of buy", "qty 12 instead of 10"]
+            ["side is sell there, buy here", "qty is 12 there, 10 here"]
         );
     }
 }

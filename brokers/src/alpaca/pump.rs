@@ -57,18 +57,19 @@ enum ReadEnd {
 }
 
 /// Runs until the broker's event receiver is dropped. `socket` is the stream connect already
-/// opened, if it could.
+/// opened (before it took over the open orders, so nothing needs catching up), if it could.
 pub(crate) async fn run(
     shared: Arc<Shared>,
     events: mpsc::Sender<BrokerEvent>,
     mut socket: Option<Socket>,
 ) {
     let mut down_since = socket.is_none().then(Instant::now);
+    let mut need_catch_up = socket.is_none();
     let mut cancelled_this_outage = false;
     let mut attempt = 0_u32;
     loop {
         if let Some(mut connected) = socket.take() {
-            match read(&shared, &mut connected, &events).await {
+            match read(&shared, &mut connected, &events, need_catch_up).await {
                 ReadEnd::ReceiverGone => return,
                 ReadEnd::Disconnected(reason) => {
                     tracing::warn!(%reason, "alpaca trade-updates stream lost; reconnecting");
@@ -113,20 +114,25 @@ pub(crate) async fn run(
                 tracing::info!(attempt, "alpaca trade-updates stream connected");
                 socket = Some(connected);
                 down_since = None;
+                need_catch_up = true;
             }
             Err(reason) => tracing::warn!(attempt, %reason, "alpaca trade-updates stream down"),
         }
     }
 }
 
-/// Reads a connected stream until it breaks, catching up first (and retrying the catch-up
-/// every heartbeat until it succeeds).
-async fn read(shared: &Shared, socket: &mut Socket, events: &mpsc::Sender<BrokerEvent>) -> ReadEnd {
+/// Reads a connected stream until it breaks, catching up first when asked (and retrying the
+/// catch-up until it succeeds).
+async fn read(
+    shared: &Shared,
+    socket: &mut Socket,
+    events: &mpsc::Sender<BrokerEvent>,
+    mut need_catch_up: bool,
+) -> ReadEnd {
     let heartbeat = shared
         .config
         .stream_heartbeat
         .max(Duration::from_millis(10));
-    let mut need_catch_up = true;
     let mut last_frame = Instant::now();
     loop {
         if need_catch_up {

@@ -319,6 +319,19 @@ fn adopted_orders_report_nothing_until_they_change() {
     );
     assert_eq!(trace, "a-1 filled 6@51");
     assert!(book.is_finished(&ours));
+    // After a restart only the open replacement is adopted; its replaced first leg, met later
+    // in a catch-up or an update, is history: no event, but its fills count.
+    let current = snapshot("h-1.r1", "new", "6", "0", None);
+    book.adopt(&current);
+    let first_leg = snapshot("h-1", "replaced", "10", "4", Some("20"));
+    assert!(book.is_history(&first_leg));
+    assert!(book.on_snapshot(&first_leg).is_empty());
+    assert!(book.on_update(&update("replaced", first_leg)).is_empty());
+    let report = book.report(&current);
+    assert_eq!(
+        (report.quantity.to_string(), report.filled.to_string()),
+        ("10".into(), "4".into())
+    );
     let done = ClientOrderId::parse("a-2").unwrap();
     book.adopt(&snapshot("a-2", "canceled", "1", "0", None));
     assert!(book.is_finished(&done));
