@@ -1,3 +1,4 @@
+use super::emit::derived_price;
 use super::*;
 use crate::alpaca::test_data::order_json;
 
