@@ -2,6 +2,12 @@
 //! connect and the account report, market, limit with partial fills, cancel, replace, rejections,
 //! a lost response, the rate limit, server errors, a stream outage with catch-up, cancel after a
 //! long outage, and recovery after a restart. Loopback only: no test names a real Alpaca host.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail loudly by design"
+)]
 
 use std::time::Duration;
 
