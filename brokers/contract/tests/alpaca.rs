@@ -664,3 +664,38 @@ async fn a_restarted_broker_recovers_our_orders_and_their_replacements() {
     second.cancel(&id("rst-1")).await.unwrap();
     assert_eq!(show(&next_events(&mut second, 1).await), "rst-1 cancelled");
 }
+
+#[tokio::test]
+async fn a_broker_behind_on_replacements_follows_the_order_to_its_newest_leg() {
+    let sim = simulator(close_fills()).await;
+    let mut first = connect(&sim, quick()).await;
+    first
+        .submit(order("stl-1", Side::Buy, limit("50"), "3"))
+        .await
+        .unwrap();
+    // Two brokers on one account with no stream between them: each learns of the other's
+    // replacement only when Alpaca says its own leg was replaced.
+    sim.block_streams(true).await;
+    sim.drop_streams().await;
+    let mut second = connect(&sim, quick()).await;
+    let change = ReplaceRequest {
+        limit: Some(px("51")),
+        ..ReplaceRequest::default()
+    };
+    first.replace(&id("stl-1"), change).await.unwrap();
+    let change = ReplaceRequest {
+        limit: Some(px("52")),
+        ..ReplaceRequest::default()
+    };
+    let report = second.replace(&id("stl-1"), change).await.unwrap();
+    assert_eq!((report.kind, report.quantity), (limit("52"), qty("3")));
+    let legs = second.orders(OrderFilter::All).await.unwrap();
+    assert_eq!(
+        legs.len(),
+        3,
+        "stl-1, stl-1.r1 by the first, stl-1.r2 by the second"
+    );
+    // The first broker still thinks stl-1.r1 is current: its cancel reaches stl-1.r2.
+    first.cancel(&id("stl-1")).await.unwrap();
+    assert!(second.open_orders().await.unwrap().is_empty());
+}

@@ -48,11 +48,24 @@ impl<M: BrokerAccount> Broker<M> for Alpaca<M> {
 
     async fn cancel(&mut self, id: &ClientOrderId) -> Result<(), BrokerError> {
         let operation = format!("cancel {id}");
-        let (_, leg) = self.current_leg(id, &operation).await?;
-        let apca_id = order_id(&leg).map_err(|reason| BrokerError::Fatal {
+        let (leg, leg_id) = self.current_leg(id, &operation).await?;
+        let fatal = |reason: String| BrokerError::Fatal {
             reason: format!("{operation}: {reason}"),
-        })?;
-        self.call::<order::Delete>(&apca_id, &operation).await
+        };
+        let apca_id = order_id(&leg_id).map_err(fatal)?;
+        match self.shared.api.call::<order::Delete>(&apca_id).await {
+            Ok(()) => Ok(()),
+            // Not cancelable: maybe replaced by a leg we have not heard of yet. Follow it.
+            Err(error) if error.status() == Some(422) => {
+                let newest = self.live_leg(id, leg, &leg_id, &operation).await?;
+                if newest.leg == leg {
+                    return Err(self.shared.api.fail(error, &operation));
+                }
+                let newest_id = order_id(&newest.broker_order_id).map_err(fatal)?;
+                self.call::<order::Delete>(&newest_id, &operation).await
+            }
+            Err(error) => Err(self.shared.api.fail(error, &operation)),
+        }
     }
 
     async fn replace(
@@ -65,9 +78,11 @@ impl<M: BrokerAccount> Broker<M> for Alpaca<M> {
             reason: format!("{operation}: {reason}"),
         };
         let (leg, leg_id) = self.current_leg(id, &operation).await?;
-        let apca_id = order_id(&leg_id).map_err(&rejected)?;
-        let found = self.call::<order::Get>(&apca_id, &operation).await?;
-        let current = self.snapshot(&found, &operation)?;
+        let current = self.live_leg(id, leg, &leg_id, &operation).await?;
+        let (leg, apca_id) = (
+            current.leg,
+            order_id(&current.broker_order_id).map_err(&rejected)?,
+        );
         if current.status().is_terminal() {
             return Err(rejected(format!(
                 "order {id} is already {} at Alpaca",
@@ -309,6 +324,38 @@ impl<M: BrokerAccount> Alpaca<M> {
                 ),
             }),
         }
+    }
+
+    /// Leg `leg` of our order as Alpaca has it now, or, when it was replaced, the newest leg
+    /// after it (a replace whose answer was lost leaves the book one leg behind).
+    async fn live_leg(
+        &self,
+        id: &ClientOrderId,
+        leg: u32,
+        leg_id: &BrokerOrderId,
+        operation: &str,
+    ) -> Result<LegSnapshot, BrokerError> {
+        let apca_id = order_id(leg_id).map_err(|reason| BrokerError::Fatal {
+            reason: format!("{operation}: {reason}"),
+        })?;
+        let found = self.call::<order::Get>(&apca_id, operation).await?;
+        let mut current = self.snapshot(&found, operation)?;
+        while current.alpaca_status == order::Status::Replaced && current.leg < MAX_REPLACEMENTS {
+            let client_id = leg_client_id(id, current.leg.saturating_add(1)).map_err(|reason| {
+                BrokerError::Rejected {
+                    reason: format!("{operation}: {reason}"),
+                }
+            })?;
+            let found = self
+                .call::<order::GetByClientId>(&client_id, operation)
+                .await?;
+            current = self.snapshot(&found, operation)?;
+            self.shared.book().register(&current);
+        }
+        if current.leg != leg {
+            tracing::info!(client_order_id = %id, leg = current.leg, "alpaca order leg caught up");
+        }
+        Ok(current)
     }
 
     /// The current leg of our order: from the book, or found at Alpaca (after a restart) by
