@@ -129,6 +129,16 @@ impl<M: BrokerAccount> Alpaca<M> {
         config: AlpacaConfig,
     ) -> Result<Self, BrokerError> {
         let (kind, evidence) = account_kind(&endpoint)?;
+        if kind != M::ACCOUNT_KIND {
+            // Unreachable through `Endpoint<M>`'s allow-list; checked again before any request.
+            return Err(BrokerError::Fatal {
+                reason: format!(
+                    "connect: {} serves {kind:?} accounts but this broker is {}; refused",
+                    endpoint.host(),
+                    M::TAG
+                ),
+            });
+        }
         let api = Api::new(&credentials, &endpoint, &config)?;
         drop(credentials);
         let account: AccountBody = api
@@ -491,4 +501,51 @@ fn wall_clock() -> UnixNanos {
         .and_then(|nanos| u64::try_from(nanos).ok())
         .map(UnixNanos::new)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use airlock_core::Paper;
+
+    use super::*;
+    use crate::endpoint::{EndpointKind, Loopback};
+
+    #[test]
+    fn the_account_kind_is_the_kind_of_the_host() {
+        let loopback = Endpoint::<Paper>::check(
+            EndpointKind::Trading,
+            "http://127.0.0.1:4567",
+            Loopback::AllowedForTests,
+        )
+        .unwrap();
+        let (kind, evidence) = account_kind(&loopback).unwrap();
+        assert_eq!(kind, AccountKind::Paper);
+        assert!(
+            evidence.contains("loopback 127.0.0.1:4567 (test setting)"),
+            "{evidence}"
+        );
+        let paper = Endpoint::<Paper>::check(
+            EndpointKind::Trading,
+            "https://paper-api.alpaca.markets",
+            Loopback::Refused,
+        )
+        .unwrap();
+        let (kind, evidence) = account_kind(&paper).unwrap();
+        assert_eq!(kind, AccountKind::Paper);
+        assert!(evidence.contains("paper-api.alpaca.markets"), "{evidence}");
+    }
+
+    #[cfg(feature = "live")]
+    #[test]
+    fn the_live_host_serves_live_accounts() {
+        let live = Endpoint::<airlock_core::Live>::check(
+            EndpointKind::Trading,
+            "https://api.alpaca.markets",
+            Loopback::Refused,
+        )
+        .unwrap();
+        let (kind, evidence) = account_kind(&live).unwrap();
+        assert_eq!(kind, AccountKind::Live);
+        assert!(evidence.contains("api.alpaca.markets"), "{evidence}");
+    }
 }
