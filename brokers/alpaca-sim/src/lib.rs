@@ -282,6 +282,44 @@ mod tests {
     use secrecy::ExposeSecret;
 
     #[test]
+    fn the_config_never_shows_its_secret() {
+        let config = SimConfig::new("PKSIM", SecretString::from("hidden-secret"));
+        let shown = format!("{config:?}");
+        assert!(shown.contains("PKSIM"));
+        assert!(!shown.contains("hidden-secret"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn start_refuses_empty_keys_negative_cash_and_bad_engine_settings() {
+        let listener = || async { TcpListener::bind("127.0.0.1:0").await.unwrap() };
+        let refused = |config: SimConfig| async {
+            start(listener().await, config)
+                .await
+                .unwrap_err()
+                .to_string()
+        };
+        let good = || SimConfig::new("PKSIM", SecretString::from("s"));
+        let mut config = good();
+        config.key_id = " ".into();
+        assert_eq!(refused(config).await, "key_id: must not be empty");
+        let mut config = good();
+        config.secret_key = SecretString::from("");
+        assert_eq!(refused(config).await, "secret_key: must not be empty");
+        let mut config = good();
+        config.cash = Money::from_units(-1);
+        assert_eq!(refused(config).await, "cash: must not be negative, got -1");
+        let mut config = good();
+        config.engine.participation = Some("1.5".parse().unwrap());
+        assert_eq!(
+            refused(config).await,
+            "engine.participation: must be above 0 and at most 1, got 1.5"
+        );
+        let handle = start(listener().await, good()).await.unwrap();
+        assert!(handle.base_url().starts_with("http://127.0.0.1:"));
+        assert!(format!("{handle:?}").contains(&handle.base_url()));
+    }
+
+    #[test]
     fn generated_keys_have_alpacas_shape_and_differ() {
         let (first_id, first_secret) = generate_keys();
         let (second_id, second_secret) = generate_keys();

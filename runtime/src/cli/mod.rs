@@ -9,6 +9,7 @@ mod options;
 mod progress;
 mod questdb;
 mod scan;
+mod sim;
 mod source;
 mod sweep;
 
@@ -72,6 +73,13 @@ enum Command {
     ///
     /// Example: airlock scan --universe examples/data/sp500-daily --top 20 --json radar.json
     Scan(scan::ScanArgs),
+    /// Run a simulated venue on this machine: `airlock sim alpaca` serves Alpaca's trading API
+    /// (REST and the trade-updates stream) backed by the matching engine.
+    ///
+    /// Example: airlock sim alpaca --listen 127.0.0.1:8787 --data
+    /// examples/data/DA-AAPL-T-2021-04-21.csv.gz
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 impl Cli {
@@ -83,6 +91,7 @@ impl Cli {
             | Command::Data(_)
             | Command::Db(_)
             | Command::Scan(_)
+            | Command::Sim(_)
             | Command::Health(_)
             | Command::Trading(_) => None,
             Command::Env(command) => Some(env::mode_of(command.environment())),
@@ -119,6 +128,7 @@ pub(crate) fn dispatch(cli: Cli, environment: &EnvSnapshot) -> anyhow::Result<()
             health::trading(&args)
         }
         Command::Scan(args) => scan::run(&args),
+        Command::Sim(command) => sim::run(&command),
         Command::Strategies => {
             print!("{}", strategies_text());
             Ok(())

@@ -12,5 +12,6 @@ mod pg;
 mod questdb;
 mod questdb_server;
 mod redis;
+mod sim_cli;
 mod storage_cli;
 mod store;
