@@ -4,10 +4,11 @@
 //! - **Reconnect.** When the stream ends, fails, or stays silent for three heartbeats, the pump
 //!   reconnects after [`Backoff::delay`](super::Backoff::delay) (250 ms doubling to 30 s by
 //!   default), for as long as the broker lives.
-//! - **Catch-up.** After every (re)connect, and again until it succeeds, it lists our orders
-//!   over REST and feeds each snapshot to the [`Book`], which emits exactly what the stream
-//!   missed (status changes, and fills computed from `filled_qty`/`filled_avg_price`). Updates
-//!   that arrive on the new stream while the catch-up runs are deduplicated by the book.
+//! - **Catch-up.** After every reconnect, and again until it succeeds, it lists our orders
+//!   (the newest 500, and any older one still open in the book one by one) over REST and feeds
+//!   each snapshot to the [`Book`], which emits exactly what the stream missed (status changes,
+//!   and fills computed from `filled_qty`/`filled_avg_price`). Updates that arrive on the new
+//!   stream while the catch-up runs are deduplicated by the book.
 //! - **Cancel after a long disconnect.** Alpaca has no cancel-on-disconnect. When the stream has
 //!   been down longer than `cancel_open_orders_after`, the pump cancels our open orders once, as
 //!   soon as the REST API answers, logs it, and runs a catch-up so the cancellations are reported
@@ -229,7 +230,11 @@ pub(crate) async fn catch_up(shared: &Shared) -> Result<Vec<BrokerEvent>, CallEr
     let mut snapshots = readable(&listed);
     let missing: Vec<BrokerOrderId> = {
         let book = shared.book();
-        snapshots.retain(|snapshot| book.contains(&snapshot.ours));
+        // Our known orders, and any open one we have not heard of: created after connect (the
+        // connect took over every open order), e.g. by a submit whose answer was lost. Finished
+        // orders we never knew are history.
+        snapshots
+            .retain(|snapshot| book.contains(&snapshot.ours) || !snapshot.status().is_terminal());
         book.open_legs()
             .into_iter()
             .map(|(_, leg)| leg)
