@@ -109,6 +109,13 @@ impl<M: BrokerAccount> Credentials<M> {
     pub fn masked_secret_key(&self) -> String {
         mask(&self.secret_key)
     }
+
+    /// The key pair itself, still wrapped: only the Alpaca client's connect step
+    /// (`alpaca/connect.rs`) exposes it, to hand it to apca.
+    #[cfg(feature = "alpaca")]
+    pub(crate) fn key_pair(&self) -> (&SecretString, &SecretString) {
+        (&self.key_id, &self.secret_key)
+    }
 }
 
 pub(crate) fn namespace<M: Mode>() -> &'static str {

@@ -191,6 +191,11 @@ impl<M: Mode> Endpoint<M> {
         self.kind
     }
 
+    /// The scheme: `https`, `wss`, or (loopback only) `http`, `ws`.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
+    }
+
     /// The host (IPv6 addresses in brackets).
     pub fn host(&self) -> &str {
         &self.host

@@ -3,21 +3,28 @@
 //! Owns: [`matching`], the internal matching engine (a price-time-priority book per symbol with
 //! per-account cash and position ledgers, driven by candles in backtests) and [`SimBroker`], the
 //! thin `Broker<M>` shell around it for the simulated modes (`Backtest`, `DryRun`); the typed
-//! pieces account brokers (Alpaca, MT5) are built from: [`Credentials`] (a mode's Alpaca key,
-//! held as secrets), [`BridgeSecret`] (a mode's MT5 bridge secret), [`Endpoint`] (an address that
-//! passed its mode's allow-list) and the [`AccountBroker`] contract with its [`AccountReport`];
-//! and, with the feature `mt5`, `mt5::Mt5Bridge`, the MetaTrader 5 client that talks to the
-//! bridge program in `brokers/mt5/bridge/`.
+//! pieces account brokers are built from: [`Credentials`] (a mode's Alpaca key, held as
+//! secrets), [`BridgeSecret`] (a mode's MT5 bridge secret), [`Endpoint`] (an address that passed
+//! its mode's allow-list) and the [`AccountBroker`] contract with its [`AccountReport`]; and,
+//! behind features, the network clients: `alpaca` (`Alpaca<Paper>`, and `Alpaca<Live>` with
+//! `live`, through the apca crate) and `mt5` (`Mt5Bridge<M>`, the MetaTrader 5 client that talks
+//! to the bridge program in `brokers/mt5/bridge/`).
 //!
-//! Must not: read the process environment (secrets read an `EnvSnapshot`) or files; depend on
-//! any of our crates but `airlock-core`. Without features it does no I/O and reads no clock.
-//! The `mt5` module is the exception its feature names: it talks HTTP(S) to the operator's
-//! bridge, and reads the wall clock once per request for the signed timestamp.
+//! Must not: read the process environment (secrets read an `EnvSnapshot`) or files; talk to a
+//! network outside the `alpaca` and `mt5` modules, or to any host but the one its `Endpoint`
+//! allowed; format a secret; depend on an Airlock crate other than `airlock-core`. The matching
+//! engine and everything outside those two modules are synchronous, do no I/O and never read the
+//! clock (`mt5` reads the wall clock once per request, for the signed timestamp).
 //!
 //! Feature flags: `live` forwards to `airlock-core/live` (and adds the live constructors of
-//! credentials and secrets); `mt5` adds the MT5 bridge client (reqwest, sha2, tokio timers).
+//! credentials and secrets, and with them `Alpaca<Live>` and `Mt5Bridge<Live>`); `alpaca` builds
+//! the Alpaca client (apca, tokio, hyper, tungstenite, native-tls); `mt5` builds the MT5 bridge
+//! client (reqwest on the same native-tls, sha2, tokio timers). A build without them (the
+//! backtest) has no network code at all.
 
 mod account;
+#[cfg(feature = "alpaca")]
+pub mod alpaca;
 mod bridge_secret;
 mod credentials;
 mod endpoint;

@@ -132,6 +132,9 @@ impl<'de> Deserialize<'de> for Symbol {
 }
 
 const CLIENT_ORDER_ID_MAX: usize = 48;
+/// Characters [`ClientOrderId::derive`] leaves free at the end of the 48: room for a venue's
+/// replacement suffix such as Alpaca's `.r999` (see `airlock_brokers::alpaca`).
+const DERIVED_RESERVE: usize = 5;
 
 /// Our id for an order, chosen before the order leaves the process and re-sent unchanged on every
 /// retry, so a venue's duplicate check makes retries harmless. At most 48 characters (Alpaca's
@@ -180,9 +183,18 @@ impl ClientOrderId {
         Ok(Self(Arc::from(text)))
     }
 
+    /// The longest id text: 48 characters (what every venue we route to accepts).
+    pub const MAX_LEN: usize = CLIENT_ORDER_ID_MAX;
+
+    /// The length [`ClientOrderId::derive`] cuts its ids to: 43 characters, leaving 5 of the 48
+    /// free so a venue that names each replacement of an order with a suffix (Alpaca's
+    /// `{id}.r{n}`, `n` up to 999) stays within 48.
+    pub const DERIVED_MAX_LEN: usize = CLIENT_ORDER_ID_MAX - DERIVED_RESERVE;
+
     /// The deterministic id of the `sequence`-th decision of `strategy` in run `run`:
-    /// `{strategy}-{run}-{sequence}`, where the strategy tag is cut to fit 48 characters. The same
-    /// three inputs always give the same id, which is what makes retries and restarts idempotent.
+    /// `{strategy}-{run}-{sequence}`, where the strategy tag is cut to fit
+    /// [`ClientOrderId::DERIVED_MAX_LEN`] (43) characters. The same three inputs always give the
+    /// same id, which is what makes retries and restarts idempotent.
     ///
     /// # Errors
     /// [`IdError`] when the strategy tag or the run id has a character outside the allowed set.
@@ -191,7 +203,7 @@ impl ClientOrderId {
         // One buffer, no intermediate strings: the backtest derives one id per order decided.
         let digits = sequence.checked_ilog10().map_or(1, |log| log as usize + 1);
         let suffix_len = 2 + run.len() + digits;
-        let room = CLIENT_ORDER_ID_MAX.saturating_sub(suffix_len).max(1);
+        let room = Self::DERIVED_MAX_LEN.saturating_sub(suffix_len).max(1);
         let mut text = String::with_capacity(CLIENT_ORDER_ID_MAX + suffix_len);
         text.extend(strategy.chars().take(room));
         let _ = write!(text, "-{run}-{sequence}");
@@ -386,7 +398,8 @@ mod tests {
         assert_eq!(first.as_str(), "sma_cross-r7-42");
         assert_eq!(first, ClientOrderId::derive("sma_cross", "r7", 42).unwrap());
         let long = ClientOrderId::derive(&"s".repeat(100), "run", u64::MAX).unwrap();
-        assert!(long.as_str().len() <= 48, "{long}");
+        assert_eq!(long.as_str().len(), 43, "{long}");
+        assert_eq!(ClientOrderId::DERIVED_MAX_LEN + 5, ClientOrderId::MAX_LEN);
         assert!(ClientOrderId::derive("bad tag", "r", 1).is_err());
         assert_eq!(
             ClientOrderId::derive("x", "r", 0).unwrap().as_str(),
@@ -402,7 +415,7 @@ mod tests {
             sequence in proptest::prelude::any::<u64>(),
         ) {
             let suffix = format!("-{run}-{sequence}");
-            let room = 48 - suffix.len();
+            let room = 43 - suffix.len();
             let tag: String = strategy.chars().take(room).collect();
             let derived = ClientOrderId::derive(&strategy, &run, sequence).unwrap();
             proptest::prop_assert_eq!(derived.as_str(), format!("{tag}{suffix}"));
