@@ -417,7 +417,7 @@ pub async fn round_trip_positions_and_equity_agree<V: Venue>(harness: &mut Harne
     harness.assert_log_consistent();
 }
 
-/// Runs every scenario in [`ALL`] as its own test against a fresh venue from `$make` (an async
+/// Runs every scenario of this module as its own test against a fresh venue from `$make` (an async
 /// function returning the venue).
 #[macro_export]
 macro_rules! contract_suite {
