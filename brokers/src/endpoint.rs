@@ -51,7 +51,7 @@ impl EndpointKind {
 
 /// The hosts an endpoint of `kind` may name in `mode` (loopback aside, see [`Endpoint::check`]).
 ///
-/// Trading: paper only `paper-api.alpaca.markets`, live only [`ALPACA_LIVE_HOST`] (with the `live`
+/// Trading: paper only `paper-api.alpaca.markets`, live only `ALPACA_LIVE_HOST` (with the `live`
 /// feature; without it, no host), the simulated
 /// modes none (their broker is the internal matching engine). Market data: Alpaca's data hosts in
 /// every mode but backtest, which replays files. MT5 bridge: in paper and live **any host over
