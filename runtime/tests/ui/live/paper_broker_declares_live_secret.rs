@@ -10,22 +10,22 @@ pub struct Venue(AccountReport);
 
 impl Broker<Paper> for Venue {
     async fn submit(&mut self, _: OrderRequest) -> Result<SubmitAck, BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     async fn cancel(&mut self, _: &ClientOrderId) -> Result<(), BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     async fn replace(&mut self, _: &ClientOrderId, _: ReplaceRequest) -> Result<OrderReport, BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     async fn open_orders(&mut self) -> Result<Vec<OrderReport>, BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     async fn positions(&mut self) -> Result<Vec<Position>, BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     async fn account(&mut self) -> Result<AccountSnapshot, BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     fn events(&mut self) -> impl futures_core::Stream<Item = BrokerEvent> + Send + '_ {
         futures_util::stream::empty()
@@ -36,7 +36,7 @@ impl AccountBroker<Paper> for Venue {
     type Credentials = BridgeSecret<Live>;
 
     async fn connect(_: BridgeSecret<Live>, _: Endpoint<Paper>) -> Result<Self, BrokerError> {
-        unimplemented!()
+        Err(refused())
     }
     fn account_report(&self) -> &AccountReport {
         &self.0
@@ -45,3 +45,10 @@ impl AccountBroker<Paper> for Venue {
 }
 
 fn main() {}
+
+/// What every call of this venue answers (it never trades: the file must not even compile).
+fn refused() -> BrokerError {
+    BrokerError::Fatal {
+        reason: "compile-fail fixture".to_owned(),
+    }
+}
