@@ -87,6 +87,11 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
         if let Some(row) = working.orders.into_iter().next() {
             return Ok(Some(row));
         }
+        self.finished_order(ticket).await
+    }
+
+    /// The finished (history) order with `ticket`, if the terminal knows it.
+    async fn finished_order(&mut self, ticket: u64) -> Result<Option<OrderRow>, BrokerError> {
         let finished: Orders = self
             .link
             .call(
@@ -181,21 +186,10 @@ impl<M: BrokerAccount> Mt5Bridge<M> {
             if working.orders.iter().any(|row| row.ticket == ticket) {
                 continue;
             }
-            let finished: Orders = self
-                .link
-                .call(
-                    "/v1/history_orders",
-                    &HistoryQuery {
-                        order: Some(ticket),
-                        ..HistoryQuery::default()
-                    },
-                )
-                .await
-                .map_err(|error| self.link_failed(error))?;
-            let Some(row) = finished.orders.first() else {
+            let Some(row) = self.finished_order(ticket).await? else {
                 continue;
             };
-            let status = convert::status(row)?;
+            let status = convert::status(&row)?;
             if status.is_terminal() && status != OrderStatus::Filled {
                 // The terminal may book an order's last deal after its final state: report
                 // those fills before the order ends.
